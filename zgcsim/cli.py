@@ -1,0 +1,170 @@
+"""The ``zgcsim`` command line: thin wrappers over the library, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from zgcsim.errors import UserInputError
+
+DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
+DEFAULT_REPLICATES = 100
+DEFAULT_SEED = 20180101
+DEFAULT_OUT = "results/main"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from zgcsim import runner
+    from zgcsim.results import build_manifest, prepare_output, write_results
+
+    specs = args.scenarios or list(DEFAULT_SCENARIOS)
+    scenarios = [runner.resolve_scenario(s) for s in specs]  # every file is validated before any run
+    runner.unique_names(scenarios)
+    out = Path(args.out)
+    prepare_output(out, args.force)
+    workers = args.workers or runner.default_workers()
+    print(
+        f"zgcsim: {len(scenarios)} scenario(s) x {args.replicates} replicates, seed {args.seed}, "
+        f"{'scheduler ' + args.scheduler if args.scheduler else f'{workers} worker(s)'}",
+        file=sys.stderr,
+    )
+    started = time.perf_counter()
+    table, inputs = runner.run_many(
+        scenarios, args.replicates, args.seed, workers=workers, scheduler=args.scheduler, progress=not args.quiet
+    )
+    wall = time.perf_counter() - started
+    runs = len(scenarios) * args.replicates
+    manifest = build_manifest(
+        scenarios,
+        args.replicates,
+        args.seed,
+        {"wall": round(wall, 3), "per_run": round(wall / runs, 4)},
+        {"workers": workers, "scheduler": args.scheduler, "command": sys.argv},
+    )
+    write_results(out, table, inputs, manifest)
+    print(f"zgcsim: {runs} runs in {wall:.1f} s; results in {out}", file=sys.stderr)
+    if not args.quiet:
+        _print_attainment(out)
+    return 0
+
+
+def _print_attainment(out: Path) -> None:
+    import pandas as pd
+
+    from zgcsim.targets import load_targets
+
+    table = pd.read_csv(out / "attainment.csv")
+    wide = table.pivot(index="indicator", columns="scenario", values="p_attain")
+    order = [t.key for t in load_targets()]
+    print("\nProbability of meeting each 2022 target (share of replicates):")
+    print(wide.loc[order].to_string(float_format=lambda v: f"{v:5.2f}"))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from zgcsim.scenario import load_scenario
+
+    for path in args.files:
+        sc = load_scenario(path)
+        changed = sum(len(v) for v in sc.lever_changes.values())
+        print(f"{path}: ok ({sc.name}: {changed} dated lever value(s), {len(sc.events)} event(s))")
+    return 0
+
+
+def _cmd_levers(_args: argparse.Namespace) -> int:
+    from zgcsim.levers import LEVERS
+
+    for lever in LEVERS:
+        tasks = ",".join(str(t) for t in lever.tasks)
+        print(
+            f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}; "
+            f"2017: {lever.setting_2017:g}; tasks {tasks}\n    {lever.description}. Enters: {lever.mechanism}."
+        )
+    return 0
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from zgcsim.runner import LIBRARY, resolve_scenario
+
+    if not args.name:
+        for path in sorted(LIBRARY.glob("*.toml")):
+            sc = resolve_scenario(path)
+            print(f"{sc.name:28s} {sc.title}\n    {sc.question}")
+        return 0
+    sc = resolve_scenario(args.name)
+    print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}\n  levers:")
+    for name, changes in sorted(sc.lever_changes.items()):
+        for c in changes:
+            print(f"    {name} = {c.value:g} from {c.start}  (set in {c.source}){'; ' + c.reason if c.reason else ''}")
+    for e in sc.events:
+        print(
+            f"  event {e.kind} from {e.start} for {e.quarters} quarter(s), magnitude {e.magnitude:g}"
+            f"{' sectors ' + ','.join(e.sectors) if e.sectors else ''}  (set in {e.source})"
+        )
+    for name, (low, high) in sorted(sc.uncertain_ranges.items()):
+        print(f"  uncertain {name} in [{low:g}, {high:g}]  (set in {sc.uncertain_sources[name]})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = _Parser(prog="zgcsim", description="Agent-based simulation of Zhongguancun's 2018-2022 targets.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run",
+        help="run scenarios as a Monte Carlo experiment and write a results folder",
+        description="Run scenarios (files or library names; default: no_new_policy and "
+        "action_plan) with paired seeds and write a results folder.",
+    )
+    run.add_argument("scenarios", nargs="*", help="scenario TOML files or library names")
+    run.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES, help="runs per scenario (%(default)s)")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (%(default)s)")
+    run.add_argument("--out", default=DEFAULT_OUT, help="results folder (%(default)s)")
+    run.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")
+    run.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
+    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+    run.set_defaults(func=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check scenario files", description="Check scenario files.")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(func=_cmd_validate)
+
+    levers = sub.add_parser("levers", help="list the policy levers", description="List the policy levers.")
+    levers.set_defaults(func=_cmd_levers)
+
+    scenarios = sub.add_parser(
+        "scenarios",
+        help="list the scenario library or show one resolved",
+        description="List the scenario library, or show one scenario fully resolved.",
+    )
+    scenarios.add_argument("name", nargs="?")
+    scenarios.set_defaults(func=_cmd_scenarios)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``zgcsim`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UserInputError as err:
+        print(f"zgcsim {args.command}: {err.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zgcsim: interrupted; no results folder was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

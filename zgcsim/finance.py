@@ -1,0 +1,245 @@
+"""Investors and exchanges: venture funds, the government guidance fund, and the stock exchanges.
+
+Funds are Mesa agents that screen young firms on a noisy signal of team quality (priors.md row 45), invest and
+follow on; their yearly deployment follows their expected exit value, which the STAR Market raises (rows
+51-53). The guidance fund co-invests with private money under a sector mandate and crowds out private money
+outside it (rows 49-50). Exchanges are Mesa agents holding their listing rules and lags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+
+from zgcsim.enterprises import QUARTER, StepContext
+from zgcsim.firms import FirmTable
+from zgcsim.levers import BY_NAME as LEVERS
+from zgcsim.population import MANDATE_SECTORS
+
+Rule = Callable[[FirmTable], np.ndarray]
+
+
+class StockExchange(mesa.Agent):
+    """A listing venue: who may list, how long it takes, what a listing is worth to investors."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        index: int,
+        name: str,
+        lever: str | None,
+        lag_quarters: int,
+        valuation: float,
+        rule: Rule,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.lever = lever  # the lever that opens it, or None if always open
+        self.lag_quarters = lag_quarters
+        self.valuation = valuation
+        self.rule = rule
+        self.listings_year = 0
+
+    def is_open(self, levers: dict[str, float]) -> bool:
+        """Whether the venue takes filings under the levers in force."""
+        return self.lever is None or levers[self.lever] >= 0.5
+
+    def eligible(self, firms: FirmTable) -> np.ndarray:
+        """Mask of firms meeting this venue's listing rules."""
+        return self.rule(firms)
+
+
+def _reported(firms: FirmTable) -> np.ndarray:
+    return firms.rd_intensity + firms.relabel_intensity
+
+
+def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchange]:
+    """The venues: A-share main boards and ChiNext, overseas (HK/US), STAR (lever), Beijing (lever).
+
+    Rules are simplified from the listing rules of the time: the A-share boards want a record of profit;
+    STAR admits unprofitable firms that pass revenue and R&D tests (row 51); the Beijing exchange takes
+    NEEQ-quoted small profitable firms (row 52). Lags: over a year before STAR, weeks to months after (row 51).
+    """
+    return [
+        StockExchange(
+            model, 0, "A-share main boards and ChiNext", None, 6, 1.0, lambda f: (f.profit_last >= 0.3) & (f.age >= 3)
+        ),
+        StockExchange(
+            model,
+            1,
+            "Overseas (Hong Kong, US)",
+            None,
+            4,
+            1.0,
+            lambda f: (f.revenue >= 3.0) & ((f.vc_total > 0) | (f.revenue >= 10.0)),
+        ),
+        StockExchange(
+            model,
+            2,
+            "STAR Market",
+            "star_market",
+            2,
+            p["star_valuation_multiple"],
+            lambda f: (
+                ((f.revenue >= 1.0) & (_reported(f) >= 0.08))
+                | ((f.vc_total > 0) & (f.revenue >= 0.3) & (_reported(f) >= 0.15))
+            ),
+        ),
+        StockExchange(
+            model, 3, "Beijing Stock Exchange", "beijing_exchange", 2, 1.2, lambda f: f.neeq & (f.profit_last >= 0.15)
+        ),
+    ]
+
+
+def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> tuple[int, int, float]:
+    """One quarter of listing: filings by eligible firms, listings of filings that come due, delistings.
+
+    An eligible unlisted firm files with probability (filing rate x listing support, x1.5 if VC-backed) / 4
+    at the open venue with the shortest lag; it lists when the lag has passed if still active (80 % approval,
+    ours). Returns (new listings, of which VC-backed, their exit value index).
+    """
+    p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
+    n = len(firms)
+    open_venues = sorted((e for e in exchanges if e.is_open(lv)), key=lambda e: e.lag_quarters)
+    choice = np.full(n, -1)
+    for venue in reversed(open_venues):  # the fastest eligible venue wins
+        choice = np.where(venue.eligible(firms), venue.index, choice)
+    can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
+    rate = p["ipo_filing_rate"] * lv["listing_support"] * np.where(firms.vc_total > 0, 1.5, 1.0)
+    files = can_file & (rng.random(n) < rate * QUARTER)
+    lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
+    firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)
+    firms.ipo_due = np.where(files, ctx.step + lags[np.maximum(choice, 0)], firms.ipo_due)
+
+    due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
+    approved = due & firms.active & (rng.random(n) < 0.8)
+    firms.listed = firms.listed | approved
+    firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
+    valuations = np.array([e.valuation for e in sorted(exchanges, key=lambda e: e.index)])
+    backed = approved & (firms.vc_total > 0)
+    exit_value = float(valuations[firms.ipo_exchange[backed]].sum())
+    for e in exchanges:
+        e.listings_year += int((approved & (firms.ipo_exchange == e.index)).sum())
+    firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
+
+    delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
+    firms.listed = firms.listed & ~delist
+    return int(approved.sum()), int(backed.sum()), exit_value
+
+
+class VentureFund(mesa.Agent):
+    """A private VC/angel fund: screens young firms on a noisy team signal and invests its quarterly budget."""
+
+    def __init__(self, model: mesa.Model, weight: float, mandate_only: bool = False) -> None:
+        super().__init__(model)
+        self.weight = weight  # share of the private deployment this fund places
+        self.mandate_only = mandate_only
+        self.invested_year = 0.0
+        self.deals_year = 0
+
+    def invest(
+        self,
+        firms: FirmTable,
+        candidates: np.ndarray,
+        available: np.ndarray,
+        budget: float,
+        ctx: StepContext,
+        rng: np.random.Generator,
+        gvc: bool = False,
+    ) -> float:
+        """Place ``budget`` (亿元) in the best-looking candidates it sees; return what it placed.
+
+        ``candidates`` are the rows of active unlisted firms under 8 years old not funded in the past year (for
+        a mandate, in the mandate sectors); ``available`` marks those not yet taken by another fund this quarter.
+        The fund sees about 300 of them and ranks them on team quality plus noise (row 45); it invests
+        in order until the budget is spent. Round sizes are lognormal and rise with the firm's revenue.
+        """
+        if budget <= 0 or len(candidates) == 0:
+            return 0.0
+        seen = np.unique(candidates[rng.integers(0, len(candidates), 300)])  # what crosses the fund's desk
+        seen = seen[available[seen]]
+        if len(seen) == 0:
+            return 0.0
+        signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(len(seen))
+        ranked = seen[np.argsort(-signal)]
+        sizes = rng.lognormal(np.log(0.2), 1.0, len(ranked)) * (0.1 + firms.revenue[ranked]) ** 0.5
+        cumulative = np.cumsum(sizes)
+        k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
+        chosen, amount = ranked[:k], sizes[:k].copy()
+        amount[-1] = max(amount[-1] - max(cumulative[k - 1] - budget, 0.0), 0.0)  # the last round tops up
+        firms.vc_total[chosen] += amount
+        firms.vc_recent[chosen] += amount
+        firms.y_vc[chosen] += amount
+        firms.vc_last_year[chosen] = ctx.time
+        available[chosen] = False
+        if gvc:
+            firms.gvc_backed[chosen] = True
+        placed = float(amount.sum())
+        self.invested_year += placed
+        self.deals_year += len(chosen)
+        return placed
+
+
+class GuidanceFund(VentureFund):
+    """The government guidance fund: commits to sub-funds that invest under a sector mandate (task 16)."""
+
+    setting_2017 = (LEVERS["guidance_fund"].setting_2017, LEVERS["guidance_mandate_share"].setting_2017)
+
+    def quarterly_budget(self, levers: dict[str, float], params: dict[str, float]) -> tuple[float, float]:
+        """Return (mandate-restricted, unrestricted) money placed this quarter, private match included."""
+        total = levers["guidance_fund"] * (1 + params["guidance_match"]) * QUARTER
+        mandate = total * levers["guidance_mandate_share"]
+        return mandate, total - mandate
+
+
+class CapitalMarket:
+    """Yearly private VC deployment, driven by demand and by the exit value funds expect (rows 51-53)."""
+
+    def __init__(self, private_2017: float, params: dict[str, float]) -> None:
+        self.deployment = private_2017  # 亿元 per year
+        self.expected_exit_value = 1.0  # relative to 2017 (adaptive expectations)
+        self.baseline_exit_value: float | None = None
+        self.exit_value_year = 0.0
+        self.params = params
+
+    def close_year(self) -> None:
+        """Update expected exit value from this year's VC-backed listings, then next year's deployment."""
+        if self.baseline_exit_value is None:
+            self.baseline_exit_value = max(self.exit_value_year, 1.0)
+        observed = max(self.exit_value_year, 0.5) / self.baseline_exit_value
+        self.expected_exit_value += 0.3 * (observed - self.expected_exit_value)
+        growth = (
+            self.params["demand_growth"]
+            + self.params["vc_return_response"] * np.log(max(self.expected_exit_value, 0.2)) * 0.3
+        )
+        self.deployment = self.deployment * np.exp(growth)
+        self.exit_value_year = 0.0
+
+
+def invest_quarter(
+    firms: FirmTable, funds: list[VentureFund], guidance: GuidanceFund, market: CapitalMarket, ctx: StepContext
+) -> tuple[float, float]:
+    """All funds invest for one quarter; returns (private placed, guidance-led placed) in 亿元."""
+    rng = ctx.streams["vc"]
+    last = firms.vc_last_year
+    recent = ~np.isnan(last) & (ctx.time - np.where(np.isnan(last), 0.0, last) < 1.0)
+    available = firms.active & ~firms.listed & (firms.age < 8) & ~recent
+    mandate, unrestricted = guidance.quarterly_budget(ctx.levers, ctx.params)
+    candidates = np.flatnonzero(available)
+    mandate_rows = candidates[np.isin(firms.sector[candidates], MANDATE_SECTORS)]
+    gvc = guidance.invest(firms, mandate_rows, available, mandate, ctx, rng, gvc=True)
+    gvc += guidance.invest(firms, candidates, available, unrestricted, ctx, rng, gvc=True)
+    # mandate money beyond the 2017 level displaces private money outside the mandate sectors (row 50)
+    mandate_2017, _ = guidance.quarterly_budget(
+        ctx.levers | {"guidance_fund": guidance.setting_2017[0], "guidance_mandate_share": guidance.setting_2017[1]},
+        ctx.params,
+    )
+    crowded_out = ctx.params["gvc_crowd_out"] * max(mandate - mandate_2017, 0.0)
+    private = 0.0
+    for fund in funds:  # fixed order: the agent list is ordered by creation, so runs are reproducible
+        budget = (market.deployment * QUARTER - crowded_out) * fund.weight
+        private += fund.invest(firms, candidates, available, budget, ctx, rng)
+    return private, gvc

@@ -1,0 +1,152 @@
+"""The enterprise population as arrays: one row per firm, one array per state variable.
+
+Tens of thousands of firms cannot each be a Python object stepped every quarter, so their state lives in
+numpy arrays and their behaviour (in ``enterprises.py``) runs on whole arrays at once. Every firm is still an
+individual: it has a permanent ``uid``, its own state and its own random draws, and ``FirmView`` shows one
+firm as an object with attributes, the way a Mesa agent is inspected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+GRANT_PIPELINE_QUARTERS = 8  # longest application-to-grant lag held, in quarters (priors.md row 23: ~20 months)
+
+# name -> dtype; every array in a FirmTable has one row per firm
+FIELDS: dict[str, Any] = {
+    "uid": np.int64,
+    "sector": np.int16,
+    "age": np.float64,  # years
+    "manufacturer": np.bool_,  # at least half of revenue from manufacturing (super-deduction 2021 rule)
+    "revenue": np.float64,  # 亿元 per year, current annualised rate
+    "employees": np.float64,
+    "va_ratio0": np.float64,  # value added / revenue at entry or 2017
+    "margin_pre": np.float64,  # operating margin before R&D expenses
+    "rd_intensity": np.float64,  # real R&D / revenue
+    "relabel_intensity": np.float64,  # reported minus real R&D, as a share of revenue (notch relabelling)
+    "rd_fe": np.float64,  # fixed effect a_i of the R&D target (priors.md section 2)
+    "rd_stock": np.float64,  # real R&D stock, 亿元
+    "knowledge0": np.float64,  # knowledge input at entry (reference for the within-firm patent elasticity)
+    "tfp": np.float64,  # log productivity relative to entry
+    "tfp_noise": np.float64,  # persistent AR(1) part of log productivity
+    "team_quality": np.float64,  # latent quality, standard normal; VCs see it with noise
+    "patent_fe": np.float64,  # firm propensity to patent (gamma fixed effect, priors.md row 18)
+    "patents_held": np.int64,  # valid invention patents
+    "standards": np.int64,  # international standards created (cumulative, firm's own)
+    "licensed_knowledge": np.float64,  # R&D-stock equivalent licensed in from universities, 亿元
+    "hte_eligible": np.bool_,  # meets the HTE criteria other than R&D intensity
+    "hte": np.bool_,  # certified high-tech enterprise (15 % tax)
+    "profit_last": np.float64,  # profit of the last full year, 亿元
+    "energy_intensity": np.float64,  # tce per 万元 of value added
+    "returnees": np.float64,  # foreign and returnee staff
+    "vc_total": np.float64,  # venture funding received, 亿元
+    "vc_last_year": np.float64,  # fractional year of the last round (nan: never)
+    "vc_recent": np.float64,  # venture funding in the last 8 quarters, 亿元 (decays)
+    "gvc_backed": np.bool_,  # received guidance-fund co-investment
+    "listed": np.bool_,
+    "listing_year": np.int32,  # 0 if not listed
+    "neeq": np.bool_,  # quoted on the NEEQ (新三板), the Beijing Stock Exchange's feeder
+    "ipo_exchange": np.int16,  # exchange index of a pending filing, -1 if none
+    "ipo_due": np.int32,  # step index at which a pending filing lists
+    "origin": np.int8,  # 0 incumbent, 1 de novo, 2 spin-off, 3 returnee founder, 4 incubator graduate
+    "platform": np.bool_,  # runs a qualifying open innovation platform
+    "platform_supported": np.bool_,
+    "export_penalty": np.float64,  # yearly log-growth penalty from export controls
+    "active": np.bool_,
+    # accumulators of the current calendar year (reset at the first quarter)
+    "y_revenue": np.float64,
+    "y_value_added": np.float64,
+    "y_profit": np.float64,
+    "y_rd_real": np.float64,
+    "y_rd_reported": np.float64,
+    "y_applications": np.int64,
+    "y_grants": np.int64,
+    "y_pct": np.int64,
+    "y_contracts": np.float64,
+    "y_energy": np.float64,
+    "y_vc": np.float64,
+    "y_tax": np.float64,
+}
+YEARLY = tuple(name for name in FIELDS if name.startswith("y_"))
+ORIGINS = ("incumbent", "de_novo", "spin_off", "returnee_founder", "incubator_graduate")
+
+
+class FirmTable:
+    """Struct-of-arrays state of every firm, with a grant pipeline of pending applications."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray], pending: np.ndarray) -> None:
+        n = len(columns["uid"])
+        missing = set(FIELDS) - set(columns)
+        if missing:
+            raise ValueError(f"missing firm columns: {sorted(missing)}")
+        self.columns: dict[str, np.ndarray] = {
+            name: np.asarray(columns[name], dtype=dtype).copy() for name, dtype in FIELDS.items()
+        }
+        if any(len(col) != n for col in self.columns.values()) or pending.shape != (n, GRANT_PIPELINE_QUARTERS):
+            raise ValueError("firm columns and the grant pipeline must have one row per firm")
+        self.pending = pending.astype(np.int64).copy()
+
+    def __len__(self) -> int:
+        return len(self.columns["uid"])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        columns = self.__dict__.get("columns")
+        if columns is not None and name in columns:
+            return columns[name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        columns = self.__dict__.get("columns")
+        if columns is not None and name in columns:
+            columns[name][...] = value  # assign in place: keep dtype and length
+        else:
+            super().__setattr__(name, value)
+
+    def append(self, columns: Mapping[str, np.ndarray], pending: np.ndarray | None = None) -> None:
+        """Add new firms (entrants); every field must be given."""
+        k = len(columns["uid"])
+        if k == 0:
+            return
+        for name, dtype in FIELDS.items():
+            self.columns[name] = np.concatenate([self.columns[name], np.asarray(columns[name], dtype=dtype)])
+        extra = np.zeros((k, GRANT_PIPELINE_QUARTERS), np.int64) if pending is None else pending
+        self.pending = np.concatenate([self.pending, extra.astype(np.int64)])
+
+    def compact(self) -> None:
+        """Drop firms that have exited; called once a year after the statistics are taken."""
+        keep = self.columns["active"]
+        if keep.all():
+            return
+        self.columns = {name: col[keep] for name, col in self.columns.items()}
+        self.pending = self.pending[keep]
+
+    def index_of(self, uid: int) -> int:
+        """Return the row of the firm with ``uid``; raise ``KeyError`` if it is not in the table."""
+        rows = np.flatnonzero(self.columns["uid"] == uid)
+        if len(rows) == 0:
+            raise KeyError(f"no firm with uid {uid}")
+        return int(rows[0])
+
+
+class FirmView:
+    """One firm seen as an agent: read its state as attributes (a live view into the arrays)."""
+
+    def __init__(self, table: FirmTable, uid: int) -> None:
+        self._table = table
+        self.unique_id = uid
+
+    def __getattr__(self, name: str) -> Any:
+        if name in FIELDS:
+            return self._table.columns[name][self._table.index_of(self.unique_id)].item()
+        raise AttributeError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the firm's whole state."""
+        row = self._table.index_of(self.unique_id)
+        return {name: col[row].item() for name, col in self._table.columns.items()}
+
+    def __repr__(self) -> str:
+        return f"FirmView(uid={self.unique_id}, revenue={self.revenue:.3g} 亿元, age={self.age:.1f})"

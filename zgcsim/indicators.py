@@ -1,0 +1,186 @@
+"""The indicator registry: the 16 plan indicators and the auxiliary series, each a function of model state.
+
+Every value is computed from agent state at the end of a calendar year: flows sum the year's accumulators of
+every firm that was in the zone during the year (including firms that left during it); stocks and counts use
+the firms present at the year's end. Units are those of the plan's annex (percent as 0-100).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Protocol
+
+import numpy as np
+
+from zgcsim.firms import FirmTable
+from zgcsim.population import SECTORS
+from zgcsim.targets import Target, load_targets
+
+# Yearly average yuan per US dollar, from the shared data/README.md (its own caveat: verify against the
+# statistics bureau before relying on them).
+YUAN_PER_USD = {2017: 6.75, 2018: 6.62, 2019: 6.90, 2020: 6.90, 2021: 6.45, 2022: 6.73}
+
+
+class ParkState(Protocol):
+    """What indicators read: the firms, the institutions, the year, the levers and a few zone counters."""
+
+    firms: FirmTable
+    institutions: list
+    year: int
+    levers: dict[str, float]
+    params: dict[str, float]
+    standards_created: int
+    entrants_year: int
+    gi1000_cutoff_usd_m: float
+
+
+@cache
+def fortune_threshold_usd_bn(year: int) -> float:
+    """Entry threshold of the Fortune Global 500 list published in ``year`` (global_list_thresholds.csv).
+
+    Years missing from the file are interpolated linearly between the nearest listed years (2018 lies between
+    the 2017 and 2019 lists); years after the last are held at the last value.
+    """
+    text = resources.files("zgcsim").joinpath("data/global_list_thresholds.csv").read_text(encoding="utf-8")
+    rows = [r for r in csv.DictReader(text.splitlines()) if r["list"] == "fortune_global_500"]
+    years = np.array([int(r["year"]) for r in rows])
+    values = np.array([float(r["threshold"]) for r in rows])
+    order = np.argsort(years)
+    return float(np.interp(year, years[order], values[order]))
+
+
+def yuan_per_usd(year: int) -> float:
+    """Yearly average exchange rate (held at the nearest known year outside 2017-2022)."""
+    return YUAN_PER_USD[min(max(year, 2017), 2022)]
+
+
+def fortune_threshold_yi(year: int) -> float:
+    """Fortune Global 500 threshold of ``year`` in 亿元 (1 bn US$ = 10 x rate 亿元)."""
+    return fortune_threshold_usd_bn(year) * yuan_per_usd(year) * 10.0
+
+
+def on_global_list(state: ParkState) -> np.ndarray:
+    """Mask of firms on the Fortune Global 500 or the Global Innovation 1000 this year.
+
+    Fortune: revenue at or above the list's entry threshold. Innovation 1000: reported R&D at or above the
+    cut-off; the list publishes no cut-off, so the model's cut-off is set to match the drawn 2017 count and
+    grows with the list's total R&D afterwards.
+    """
+    f = state.firms
+    gi_cutoff_yi = state.gi1000_cutoff_usd_m * yuan_per_usd(state.year) / 100.0  # 1 m US$ = rate / 100 亿元
+    return f.active & ((f.y_revenue >= fortune_threshold_yi(state.year)) | (f.y_rd_reported >= gi_cutoff_yi))
+
+
+def pillar_cluster_mask(state: ParkState) -> np.ndarray:
+    """Sectors that are pillar clusters with technological leadership (our rule; the plan defines none).
+
+    A sector counts when (1) its firms' revenue is at least 1 trillion yuan (the 'trillion-yuan cluster' scale),
+    (2) its firms hold at least 10 % of the zone's international standards, and (3) at least one of its firms is
+    on a global list. Thresholds are the ``cluster_*`` rule parameters.
+    """
+    f, p = state.firms, state.params
+    active = f.active
+    k = len(SECTORS)
+    revenue = np.bincount(f.sector, weights=f.y_revenue, minlength=k)
+    standards = np.bincount(f.sector[active], weights=f.standards[active], minlength=k)
+    share = standards / max(standards.sum(), 1.0)
+    leaders = np.bincount(f.sector[on_global_list(state)], minlength=k)
+    return (
+        (revenue >= p["cluster_min_revenue"])
+        & (share >= p["cluster_min_standards_share"])
+        & (leaders >= p["cluster_min_global_firms"])
+    )
+
+
+def _employees(s: ParkState) -> float:
+    return float(s.firms.employees[s.firms.active].sum())
+
+
+def _sum(column: str, active_only: bool = False) -> Callable[[ParkState], float]:
+    def compute(s: ParkState) -> float:
+        values = s.firms.columns[column]
+        return float(values[s.firms.active].sum() if active_only else values.sum())
+
+    return compute
+
+
+_COMPUTE: dict[str, Callable[[ParkState], float]] = {
+    # the plan's 16 (shared/data/targets_2022.csv)
+    "rd_intensity": lambda s: 100.0 * s.firms.y_rd_reported.sum() / s.firms.y_revenue.sum(),
+    "invention_patents_per_10k": lambda s: 1e4 * s.firms.patents_held[s.firms.active].sum() / _employees(s),
+    "tech_contract_turnover": _sum("y_contracts"),
+    "tech_transfer_offices": lambda s: float(sum(u.tto for u in s.institutions)),
+    "open_innovation_platforms": lambda s: float(s.firms.platform[s.firms.active].sum()),
+    "profit_margin": lambda s: 100.0 * s.firms.y_profit.sum() / s.firms.y_revenue.sum(),
+    "labour_productivity": lambda s: 1e4 * s.firms.y_value_added.sum() / _employees(s),
+    "revenue_per_employee": lambda s: 1e4 * s.firms.y_revenue.sum() / _employees(s),
+    "revenue_per_km2": lambda s: s.firms.y_revenue.sum() / s.levers["park_area"],
+    "energy_per_10k_va": lambda s: s.firms.y_energy.sum() / (1e4 * s.firms.y_value_added.sum()),
+    "listed_companies": lambda s: float(s.firms.listed[s.firms.active].sum()),
+    "pillar_clusters": lambda s: float(pillar_cluster_mask(s).sum()),
+    "pct_applications": _sum("y_pct"),
+    "international_standards": lambda s: float(s.standards_created),
+    "foreign_returnee_talent": _sum("returnees", active_only=True),
+    "global_list_firms": lambda s: float(on_global_list(s).sum()),
+    # auxiliary series (DESIGN.md)
+    "total_revenue": _sum("y_revenue"),
+    "value_added": _sum("y_value_added"),
+    "employees": _employees,
+    "st_expenditure": _sum("y_rd_reported"),
+    "total_profit": _sum("y_profit"),
+    "energy_use": _sum("y_energy"),
+    "invention_patents_held": _sum("patents_held", active_only=True),
+    "invention_applications": _sum("y_applications"),
+    "enterprises": lambda s: float(s.firms.active.sum()),
+    "new_listings": lambda s: float((s.firms.listed & (s.firms.listing_year == s.year)).sum()),
+    "vc_investment": _sum("y_vc"),
+    "startups_founded": lambda s: float(s.entrants_year),
+}
+
+_AUX_META: dict[str, tuple[str, str, str]] = {
+    "total_revenue": ("总收入", "Total revenue", "亿元"),
+    "value_added": ("增加值", "Value added", "亿元"),
+    "employees": ("从业人员", "Employees", "persons"),
+    "st_expenditure": ("企业科技经费投入", "Enterprise S&T expenditure (reported)", "亿元"),
+    "total_profit": ("利润总额", "Total profit", "亿元"),
+    "energy_use": ("能源消费量", "Energy use", "tce"),
+    "invention_patents_held": ("有效发明专利", "Valid invention patents held", "patents"),
+    "invention_applications": ("发明专利申请", "Invention patent applications", "applications"),
+    "enterprises": ("企业数", "Active enterprises", "firms"),
+    "new_listings": ("新上市企业", "New listings", "companies"),
+    "vc_investment": ("创业投资额", "Venture investment", "亿元"),
+    "startups_founded": ("新进入企业", "Firms entering the zone's statistics", "firms"),
+}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One output series: key, names, unit, how it is computed, and the plan target if it has one."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    unit: str
+    compute: Callable[[ParkState], float]
+    target: Target | None
+
+
+def _build_registry() -> dict[str, Indicator]:
+    registry = {t.key: Indicator(t.key, t.name_zh, t.name_en, t.unit, _COMPUTE[t.key], t) for t in load_targets()}
+    for key, (zh, en, unit) in _AUX_META.items():
+        registry[key] = Indicator(key, zh, en, unit, _COMPUTE[key], None)
+    return registry
+
+
+REGISTRY: dict[str, Indicator] = _build_registry()
+TARGET_KEYS: tuple[str, ...] = tuple(t.key for t in load_targets())
+AUX_KEYS: tuple[str, ...] = tuple(_AUX_META)
+
+
+def compute_all(state: ParkState) -> dict[str, float]:
+    """Compute every registered indicator for the state's current year."""
+    return {key: float(ind.compute(state)) for key, ind in REGISTRY.items()}

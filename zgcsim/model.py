@@ -1,0 +1,324 @@
+"""ParkModel: the Zhongguancun zone as a Mesa model, from the end of 2017 to the end of 2022 in quarters.
+
+The step order is written once, in ``ParkModel.step``, and the code follows it line by line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import mesa
+import numpy as np
+
+from zgcsim import enterprises as ent
+from zgcsim import parameters
+from zgcsim.demography import entrant_counts, make_entrants
+from zgcsim.enterprises import StepContext
+from zgcsim.finance import (
+    CapitalMarket,
+    GuidanceFund,
+    VentureFund,
+    build_exchanges,
+    file_and_list,
+    invest_quarter,
+)
+from zgcsim.firms import FirmView
+from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list
+from zgcsim.institutions import University, assign_funding, build_institutions
+from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
+from zgcsim.randomness import stream
+from zgcsim.scenario import Scenario
+
+START_YEAR, END_YEAR = 2018, 2022
+N_VENTURE_FUNDS = 25
+STREAMS = (
+    "uncertain",
+    "population",
+    "institutions",
+    "rd",
+    "patents",
+    "contracts",
+    "growth",
+    "talent",
+    "exit",
+    "entry",
+    "vc",
+    "listing",
+    "tto",
+    "platforms",
+    "licensing",
+)
+# Global Innovation 1000 total R&D, bn US$: 702 (2017) and 782 (2018), global_list_thresholds.csv
+GI1000_GROWTH_2018 = 782 / 702 - 1
+
+
+class ParkModel(mesa.Model):
+    """The zone: an array-held enterprise population, university and investor agents, exchanges, policy."""
+
+    def __init__(
+        self, scenario: Scenario, seed: np.random.SeedSequence, parameter_values: Mapping[str, float] | None = None
+    ) -> None:
+        """Build the end-of-2017 zone for one replicate.
+
+        Args:
+            scenario: the resolved scenario (lever schedules, events, uncertain-input ranges).
+            seed: the replicate's seed; every random draw comes from named streams spawned from it.
+            parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
+        """
+        super().__init__(rng=np.random.default_rng(seed))
+        self.scenario = scenario
+        self.streams = {name: stream(seed, name) for name in STREAMS}
+        self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges)
+        self.params = parameters.defaults() | dict(parameter_values or {}) | self.drawn
+        self.year, self.quarter, self.step_index = 2017, 4, -1
+        self.levers = scenario.levers_on(dt.date(2017, 12, 31))
+        self.history: dict[int, dict[str, float]] = {}
+
+        self.firms = build_firms(self.params, self.streams["population"])
+        self.next_uid = int(self.firms.uid.max()) + 1
+        self.institutions: list[University] = build_institutions(self, self.params, self.streams["institutions"])
+        self.exchanges = build_exchanges(self, self.params)
+        weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
+        self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
+        self.guidance = GuidanceFund(self, 0.0)
+        mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
+        self.market = CapitalMarket(self.params["vc_investment_2017"] - 4 * (mandate + unrestricted), self.params)
+        self.standards_created = int(self.params["standards_2017"])
+        self.entrants_year = int((self.firms.age < 1.0).sum())  # the 2017 entry cohort
+        self.capacity_index = 1.0  # land capacity relative to 2017 (model.update_land)
+        self.congestion = 0.0
+        self.export_controlled: set[int] = set()
+        ctx = self._context()
+        ent.set_rd_fixed_effects(self.firms, ctx)
+        self._calibrate_2017(ctx)
+        self._seed_listing_pipeline()
+        self.history[2017] = compute_all(self)
+
+    def _seed_listing_pipeline(self) -> None:
+        """Filings pending at the end of 2017: eligible firms that filed in the six quarters before.
+
+        With the pre-STAR lag of six quarters, listings in 2018 come from filings of 2016-17; the pipeline is
+        drawn with the same filing rule the model uses afterwards, so 2018 has listings.
+        """
+        f, rng = self.firms, self.streams["listing"]
+        venue = self.exchanges[0]
+        eligible = venue.eligible(f) & ~f.listed
+        rate = self.params["ipo_filing_rate"] * np.where(f.vc_total > 0, 1.5, 1.0)
+        filed = eligible & (rng.random(len(f)) < rate * venue.lag_quarters / 4)
+        f.ipo_exchange = np.where(filed, venue.index, f.ipo_exchange)
+        f.ipo_due = np.where(filed, rng.integers(0, venue.lag_quarters, len(f)), f.ipo_due)
+
+    # ----- the 2017 anchors -----------------------------------------------------------------------------------
+    def _calibrate_2017(self, ctx: StepContext) -> None:
+        """Fix the scale constants of the knowledge rules on the 2017 flows, and the 2017 zone counts.
+
+        Invention applications, PCT filings, new standards and contract turnover of 2017 (all sourced) set the
+        scale of their rules, so the rules' elasticities (priors) drive the change from 2018 on. The Global
+        Innovation 1000 cut-off is set so the 2017 global-list count equals the drawn one.
+        """
+        f, p = self.firms, self.params
+        knowledge = f.rd_stock + p["vc_patent_potency"] * f.vc_recent + f.licensed_knowledge
+        f.knowledge0 = knowledge
+        returnee_share = f.returnees / np.maximum(f.employees, 1.0)
+        propensity = f.patent_fe * knowledge * (1 + p["returnee_patent_premium"] * returnee_share)
+        pct_weight = propensity * (f.revenue / 0.25) ** p["pct_size_elasticity"] * (1 + 10 * returnee_share)
+        new_standards = p["standards_2017"] - p["standards_2016"]
+        self.knowledge_scale = {
+            "applications": p["invention_applications_2017"] / propensity.sum(),
+            "pct_share": p["pct_2017"] / (pct_weight * p["invention_applications_2017"] / propensity.sum()).sum(),
+            "standards": new_standards / (np.maximum(f.patents_held, 0) ** p["standards_stock_elasticity"]).sum(),
+            "contracts": p["tech_contracts_2017"]
+            / (ent.truncated_pareto_mean(p) * (f.rd_stock + f.licensed_knowledge).sum()),
+        }
+        counts = ctx.streams["contracts"].poisson(self.knowledge_scale["contracts"] * f.rd_stock)
+        drawn = ent.contract_values(counts, p, ctx.streams["contracts"])
+        f.y_contracts = drawn * p["tech_contracts_2017"] / max(drawn.sum(), 1e-9)  # the 2017 total is sourced
+
+        # platforms: the drawn 2017 count, run by the largest firms
+        large = np.flatnonzero(f.revenue >= p["platform_firm_min_revenue"])
+        ranked = large[np.argsort(-f.revenue[large])]
+        f.platform[ranked[: int(round(p["platforms_2017"]))]] = True
+
+        # global lists: the cut-off that puts the drawn number of firms on either list in 2017
+        fortune = f.y_revenue >= fortune_threshold_yi(2017)
+        need = int(round(p["global_list_firms_2017"])) - int(fortune.sum())
+        rd = np.sort(f.y_rd_reported[~fortune])[::-1]
+        cutoff_yi = rd[need - 1] if need >= 1 else rd[0] * 1.01
+        self.gi1000_cutoff_usd_m = float(cutoff_yi * 100.0 / 6.75)
+
+    # ----- helpers ----------------------------------------------------------------------------------------------
+    def _context(self) -> StepContext:
+        return StepContext(self.year, self.quarter, self.step_index, self.levers, self.params, self.streams)
+
+    def firm(self, uid: int) -> FirmView:
+        """Return one firm as an agent-like view of its state."""
+        self.firms.index_of(uid)
+        return FirmView(self.firms, uid)
+
+    def _demand_shock(self, start: dt.date) -> np.ndarray:
+        """Log level of demand by sector this quarter from demand-shock events (temporary: flows only)."""
+        level = np.zeros(len(SECTORS))
+        for e in self.scenario.events:
+            if e.kind != "demand_shock":
+                continue
+            first = (e.start.year - START_YEAR) * 4 + (e.start.month - 1) // 3
+            if first <= self.step_index < first + e.quarters:
+                hit = [SECTOR_KEYS.index(s) for s in e.sectors] if e.sectors else list(range(len(SECTORS)))
+                level[hit] += np.log1p(e.magnitude)
+        return level
+
+    def _apply_export_controls(self, start: dt.date) -> None:
+        """From an export-control event's date, its named firms (the largest in its sectors) lose growth."""
+        f = self.firms
+        for i, e in enumerate(self.scenario.events):
+            if e.kind != "export_control" or i in self.export_controlled or e.start > start + dt.timedelta(days=91):
+                continue
+            self.export_controlled.add(i)
+            in_scope = f.active & (
+                np.isin(f.sector, [SECTOR_KEYS.index(s) for s in e.sectors]) if e.sectors else f.active
+            )
+            rows = np.flatnonzero(in_scope)
+            hit = rows[np.argsort(-f.revenue[rows])[: e.firms]]
+            f.export_penalty[hit] += -e.magnitude  # yearly log-growth penalty
+
+    def update_land(self) -> float:
+        """Yearly: renewal adds capacity; revenue density above capacity slows growth (lever, tasks 19-20)."""
+        self.capacity_index *= 1 + 3.0 * self.levers["land_renewal"]  # renewed space hosts ~3x (ours)
+        area_ratio = self.levers["park_area"] / self.params["park_area_km2"]
+        density = self.firms.revenue[self.firms.active].sum() / self.params["revenue_2017"]
+        excess = np.log(max(density / (self.capacity_index * area_ratio), 1.0))
+        return self.params["land_congestion"] * excess
+
+    def _platform_boost(self) -> np.ndarray:
+        """Growth boost for young firms by sector, saturating in the sector's number of open platforms."""
+        f = self.firms
+        open_by_sector = np.bincount(f.sector[f.active & f.platform], minlength=len(SECTORS))
+        return self.params["platform_startup_boost"] * (1 - np.exp(-open_by_sector / 5.0))
+
+    # ----- one quarter ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance the zone one quarter.
+
+        1. Policy: levers in force this quarter; events (demand shocks, export controls); yearly (Q1) TTO
+           funding and land capacity.
+        2. Year start (Q1): reset the year's accumulators.
+        3. Universities and institutes research: disclosures, licences to firms, spin-offs.
+        4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
+        5. Investors: the guidance fund and the venture funds screen and invest.
+        6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
+        7. Knowledge production: R&D stock, patents and grants, PCT, standards, technology contracts.
+        8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
+        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
+        10. Exits of firms; funds update their exit expectations (Q4).
+        11. Statistics (Q4): the year's indicators; exited firms are dropped.
+        """
+        self.step_index += 1
+        self.year, self.quarter = START_YEAR + self.step_index // 4, self.step_index % 4 + 1
+        start = dt.date(self.year, 3 * self.quarter - 2, 1)
+        f = self.firms
+
+        # 1. policy
+        self.levers = self.scenario.levers_on(start)
+        ctx = self._context()
+        ctx.demand_shock = self._demand_shock(start)
+        self._apply_export_controls(start)
+        if self.quarter == 1:
+            assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
+            for inst in self.institutions:
+                inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
+            self.congestion = self.update_land()
+            growth = GI1000_GROWTH_2018 if self.year == START_YEAR else self.params["gi1000_cutoff_growth"]
+            self.gi1000_cutoff_usd_m *= 1 + growth
+        ctx.congestion = self.congestion
+        ctx.platform_boost = self._platform_boost()
+
+        # 2. year start
+        if self.quarter == 1:
+            ent.reset_year(f)
+            self.entrants_year = 0
+            for inst in self.institutions:
+                inst.reset_year()
+
+        # 3. universities
+        licences, spinoffs = 0, 0
+        for inst in self.institutions:  # creation order: fixed, so runs are reproducible
+            lic, spin, _income = inst.research(self.params, self.streams["tto"])
+            licences, spinoffs = licences + lic, spinoffs + spin
+        self._license_to_firms(licences)
+
+        # 4. entry
+        counts = entrant_counts(int(f.active.sum()), spinoffs, ctx)
+        entrants = make_entrants(counts, f, self.next_uid, ctx)
+        first_new = len(f)
+        f.append(entrants)
+        self.next_uid += len(entrants["uid"])
+        self.entrants_year += len(entrants["uid"])
+        ent.set_rd_fixed_effects(f, ctx, slice(first_new, None))
+
+        # 5. investors
+        _private, _gvc = invest_quarter(f, self.funds, self.guidance, self.market, ctx)
+
+        # 6. R&D decisions
+        if self.quarter == 1:
+            ent.decide_rd(f, ctx)
+
+        # 7. knowledge production
+        knowledge_growth, new_standards = ent.produce_knowledge(f, ctx, self.knowledge_scale)
+        self.standards_created += new_standards
+        ent.sell_contracts(f, ctx, self.knowledge_scale)
+
+        # 8. production and hiring
+        employees_before = f.employees.copy()
+        ent.grow(f, ctx, knowledge_growth)
+        ent.hire_talent(f, ctx, employees_before)
+
+        # 9. platforms, listing, year-end accounts
+        if self.quarter == 1:
+            self._open_platforms(ctx)
+        _listed, _backed, exit_value = file_and_list(f, self.exchanges, ctx)
+        self.market.exit_value_year += exit_value
+        if self.quarter == 4:
+            ent.close_year(f, ctx)
+
+        # 10. exits
+        ent.exit_firms(f, ctx)
+        if self.quarter == 4:
+            self.market.close_year()
+
+        # 11. statistics
+        if self.quarter == 4:
+            self.history[self.year] = compute_all(self)
+            f.compact()
+
+    def _license_to_firms(self, licences: int) -> None:
+        """Licensees: firms chosen in proportion to their R&D stock (absorptive capacity); each gains knowledge."""
+        if licences == 0:
+            return
+        f = self.firms
+        weight = np.where(f.active, f.rd_stock, 0.0)
+        rows = self.streams["licensing"].choice(len(f), size=licences, p=weight / weight.sum())
+        np.add.at(f.licensed_knowledge, rows, self.params["licence_knowledge"])
+
+    def _open_platforms(self, ctx: StepContext) -> None:
+        """Large firms open qualifying platforms: supported ones (the lever's count, largest first) far more often."""
+        f, p, rng = self.firms, self.params, self.streams["platforms"]
+        large = f.active & (f.revenue >= p["platform_firm_min_revenue"])
+        order = np.flatnonzero(large)[np.argsort(-f.revenue[large])]
+        f.platform_supported[:] = False
+        f.platform_supported[order[: int(round(self.levers["platform_support"]))]] = True
+        chance = np.where(f.platform_supported, p["platform_supported_uptake"], p["platform_open_hazard"])
+        opening = large & ~f.platform & (rng.random(len(f)) < chance)
+        closing = f.platform & ~f.platform_supported & (rng.random(len(f)) < 0.05)  # ours
+        f.platform = (f.platform | opening) & ~closing
+
+    def run(self) -> dict[int, dict[str, float]]:
+        """Run 2018 Q1 to 2022 Q4 and return the indicators by year (2017 to 2022)."""
+        while self.year < END_YEAR or self.quarter < 4:
+            self.step()
+        return self.history
+
+
+def global_list_members(model: ParkModel) -> np.ndarray:
+    """Uids of firms on a global list this year."""
+    return model.firms.uid[on_global_list(model)]

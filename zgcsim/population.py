@@ -1,0 +1,239 @@
+"""The synthetic 2017 population: firms, with their 2017 flows, that reproduce the zone's 2017 aggregates.
+
+Sizes follow a lognormal body with a Zipf tail (priors.md row 55); R&D intensities bunch just above the
+high-tech-enterprise thresholds (priors.md row 13, Chen et al. 2021); patents, PCT filings and standards are
+shared out across firms in proportion to their R&D stock and a gamma propensity (priors.md row 18), so the
+2017 totals are met exactly. Unknown 2017 baselines come in as drawn uncertain inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
+
+
+@dataclass(frozen=True)
+class Sector:
+    """An industry of the zone, with our assumptions for its 2017 structure (no sourced split exists)."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    revenue_share: float  # share of 2017 zone revenue: our assumption, varied by sector_share_noise
+    va_ratio: float  # value added / revenue: our assumption, rescaled to the zone's 7 352.2 亿元
+    manufacturing_share: float  # share of firms that are manufacturers
+    rd_median: float  # median real R&D intensity of its firms
+    energy_factor: float  # relative energy intensity per unit of value added
+
+
+SECTORS: tuple[Sector, ...] = (
+    Sector("it", "新一代信息技术", "Next-generation IT", 0.46, 0.15, 0.15, 0.040, 0.6),
+    Sector("advanced_manufacturing", "高端装备与智能制造", "Advanced manufacturing", 0.12, 0.13, 0.90, 0.030, 1.6),
+    Sector("energy_environment", "新能源与节能环保", "New energy and environment", 0.12, 0.12, 0.60, 0.025, 1.8),
+    Sector("biomedicine", "生物医药与大健康", "Biomedicine and health", 0.06, 0.20, 0.60, 0.060, 1.0),
+    Sector("new_materials", "新材料", "New materials", 0.05, 0.12, 0.90, 0.030, 2.2),
+    Sector("aerospace_transport", "航空航天与现代交通", "Aerospace and modern transport", 0.05, 0.13, 0.70, 0.035, 1.2),
+    Sector("tech_services", "科技服务与现代服务业", "Technology and modern services", 0.14, 0.14, 0.05, 0.030, 0.5),
+)
+SECTOR_KEYS: tuple[str, ...] = tuple(s.key for s in SECTORS)
+# Sectors of the guidance funds' mandate: the plan's key technologies (task 4: chips, operating systems,
+# materials, drugs and medical devices) and high-end manufacturing (task 10).
+MANDATE_SECTORS: tuple[int, ...] = tuple(
+    i for i, s in enumerate(SECTORS) if s.key in {"it", "biomedicine", "new_materials", "advanced_manufacturing"}
+)
+
+# Fortune Global 500 entry threshold of the 2017 list in 亿元: 21.609 bn US$ x 6.75 yuan/US$
+# (global_list_thresholds.csv; exchange rate from the shared data/README.md, to verify)
+FORTUNE_G500_2017_YI = 21.609 * 6.75 * 10
+
+HTE_SMALL, HTE_MID = 0.5, 2.0  # 亿元: revenue brackets of the HTE R&D thresholds (priors.md row 13)
+
+
+def hte_threshold(revenue: np.ndarray) -> np.ndarray:
+    """Return the R&D/revenue threshold of the HTE rules: 5 % up to 50 m yuan, 4 % to 200 m, 3 % above."""
+    return np.where(revenue <= HTE_SMALL, 0.05, np.where(revenue <= HTE_MID, 0.04, 0.03))
+
+
+# SAIC (2013) exit hazard by age (priors.md row 59): 1.6 % in year 1, 6.3 % in year 2, 9.5 % peak in year 3,
+# about 8 % through year 7, then declining.
+_HAZARD_AGES = np.array([0.0, 1.0, 2.0, 3.0, 7.0, 10.0, 15.0, 40.0])
+_HAZARD_RATES = np.array([0.016, 0.063, 0.095, 0.08, 0.08, 0.05, 0.03, 0.02])
+
+
+def exit_hazard_by_age(age: np.ndarray) -> np.ndarray:
+    """Return the yearly exit hazard of firms of the given ages (SAIC profile, linearly interpolated)."""
+    return np.interp(age, _HAZARD_AGES, _HAZARD_RATES)
+
+
+def _allocate(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Share an integer total out across firms at random in proportion to ``weights`` (multinomial)."""
+    p = weights / weights.sum()
+    return rng.multinomial(int(round(total)), p)
+
+
+def _top_k(weights: np.ndarray, k: int, rng: np.random.Generator, eligible: np.ndarray | None = None) -> np.ndarray:
+    """Pick ``k`` distinct rows with probability rising with ``weights`` (Gumbel top-k); return a mask."""
+    keys = np.log(np.maximum(weights, 1e-300)) + rng.gumbel(size=len(weights))
+    if eligible is not None:
+        keys = np.where(eligible, keys, -np.inf)
+    k = int(min(k, np.isfinite(keys).sum()))
+    mask = np.zeros(len(weights), bool)
+    if k > 0:
+        mask[np.argpartition(-keys, k - 1)[:k]] = True
+    return mask
+
+
+def _head_sector_weights(shares: np.ndarray) -> np.ndarray:
+    """Sector odds of the largest firms: proportional to the square of the revenue share (big sectors host them)."""
+    w = shares**2
+    return w / w.sum()
+
+
+def draw_sizes(n: int, total: float, alpha: float, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``n`` firm revenues summing to ``total``: a lognormal body with a Zipf tail of exponent ``alpha``.
+
+    The largest 2 % of firms are placed on a Pareto rank-size line (size ∝ rank^(-1/alpha), Axtell 2001)
+    that joins the body at its 98th percentile, so the upper tail has the stated exponent whatever ``n``.
+    """
+    body = rng.lognormal(mean=np.log(0.25), sigma=1.5, size=n)  # median 0.25 亿元 = 25 m yuan (our assumption)
+    order = np.argsort(-body)
+    k = max(int(0.02 * n), 10)
+    joint = body[order[k]]
+    ranks = np.arange(1, k + 1)
+    body[order[:k]] = joint * (k / ranks) ** (1.0 / alpha) * rng.lognormal(0, 0.05, k)
+    return body * (total / body.sum())
+
+
+def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 0) -> FirmTable:
+    """Build the end-of-2017 firm table from parameters ``p`` (defaults plus drawn uncertain inputs)."""
+    n = int(round(p["n_firms_2017"]))
+    col: dict[str, np.ndarray] = {name: np.zeros(n, dtype) for name, dtype in FIELDS.items()}
+    col["uid"] = np.arange(first_uid, first_uid + n)
+
+    # sectors and sizes: revenue shares around our assumption, perturbed per replicate
+    shares = np.array([s.revenue_share for s in SECTORS])
+    shares = shares * rng.lognormal(0.0, p["sector_share_noise"], len(shares))
+    shares /= shares.sum()
+    sector = rng.choice(len(SECTORS), size=n, p=shares)
+    revenue = draw_sizes(n, p["revenue_2017"], p["zipf_alpha"], rng)
+    # the head: the zone's Fortune Global 500 firms (7 in 2016, the only count found) sit above the list's
+    # 2017 entry threshold, where a pure Zipf line from 20 000 firms would place about three
+    fg500 = FORTUNE_G500_2017_YI
+    head = np.argsort(-revenue)[: int(p["fortune_g500_firms_2016"])]
+    revenue[head] = fg500 * rng.lognormal(np.log(1.8), 0.35, len(head)).clip(1.02, None)
+    sector[head] = rng.choice(len(SECTORS), size=len(head), p=_head_sector_weights(shares))
+    for j in range(len(SECTORS)):  # rescale each sector's other firms to its revenue share
+        in_j = sector == j
+        in_j[head] = False
+        residual = shares[j] * p["revenue_2017"] - revenue[head][sector[head] == j].sum()
+        if in_j.any():
+            revenue[in_j] *= max(residual, 0.05 * shares[j] * p["revenue_2017"]) / revenue[in_j].sum()
+    revenue *= p["revenue_2017"] / revenue.sum()
+    col["sector"], col["revenue"] = sector, revenue
+    sec = SECTORS
+    pick = np.array
+
+    # age rises with size; young firms are many (entry at ~12 %/yr, exit peaking at age 3)
+    col["age"] = 1.0 + rng.gamma(1.3, 4.0, n) + 2.0 * np.log1p(revenue / 0.25)
+    # the 2017 entry cohort: the entry rate's share of firms, aged under a year, drawn among the smaller firms
+    cohort = _top_k(revenue**-1.0, int(round(p["startup_entry_rate"] * n)), rng, eligible=revenue < 1.0)
+    col["age"][cohort] = rng.random(cohort.sum())
+    col["manufacturer"] = rng.random(n) < pick([s.manufacturing_share for s in sec])[sector]
+    col["team_quality"] = rng.standard_normal(n)
+
+    # employees: revenue per employee rises with size; rescaled to the drawn 2017 total
+    employees = revenue**0.85 * rng.lognormal(0, 0.4, n)
+    col["employees"] = np.maximum(employees * p["employees_2017"] / employees.sum(), 3.0)
+    va = pick([s.va_ratio for s in sec])[sector] * rng.lognormal(0, 0.25, n)
+    col["va_ratio0"] = va * p["value_added_2017"] / (va * revenue).sum()
+
+    # R&D: lognormal around the sector median, lower for large firms; bunching above the HTE thresholds
+    intensity = pick([s.rd_median for s in sec])[sector] * rng.lognormal(0, 0.7, n) * (revenue / 0.25) ** -0.15
+    col["hte_eligible"] = rng.random(n) < 0.85  # other HTE criteria (row 13); share set so ~60 % are HTE
+    threshold = hte_threshold(revenue)
+    near = col["hte_eligible"] & (intensity < threshold) & (intensity > threshold - p["notch_window"])
+    bunch = near & (rng.random(n) < 0.7)
+    target = p["st_intensity_2017"] / 100.0
+    free = ~bunch
+    bunched_spend = ((threshold + 0.002) * revenue)[bunch].sum()
+    intensity[free] *= (target * revenue.sum() - bunched_spend) / (intensity * revenue)[free].sum()
+    reported = np.where(bunch, threshold + rng.uniform(0, 0.004, n), intensity)
+    real = np.where(bunch, reported - p["relabel_share"] * (reported - intensity), intensity)
+    col["rd_intensity"], col["relabel_intensity"] = real, reported - real
+    col["hte"] = col["hte_eligible"] & (reported >= threshold)
+    col["rd_stock"] = real * revenue / (0.12 + p["rd_depreciation"])  # perpetual inventory at 12 %/yr growth
+    col["knowledge0"] = col["rd_stock"].copy()
+
+    # profit: margins spread around the drawn 2017 zone margin; young and small firms lose money more often
+    margin = rng.normal(0.0, 0.10, n) - 0.06 * (col["age"] < 3)
+    margin += p["profit_margin_2017"] / 100.0 - (margin * revenue).sum() / revenue.sum()
+    col["margin_pre"] = margin + real
+    col["profit_last"] = margin * revenue
+
+    # patents, PCT and standards shared out in proportion to R&D stock and a persistent propensity
+    col["patent_fe"] = rng.gamma(0.6, 1 / 0.6, n)
+    weight = col["patent_fe"] * col["rd_stock"]
+    col["patents_held"] = _allocate(p["patents_held_2017"], weight, rng)
+    col["y_applications"] = _allocate(p["invention_applications_2017"], weight, rng)
+    col["y_grants"] = _allocate(p["invention_grants_2017"], weight, rng)
+    col["standards"] = _allocate(p["standards_2017"], np.maximum(col["patents_held"], 0.1) ** 0.7, rng)
+
+    # talent: foreign and returnee staff concentrate in R&D-intensive firms
+    talent_w = col["employees"] * np.sqrt(reported) * rng.gamma(1.0, 1.0, n)
+    col["returnees"] = talent_w * p["talent_2017"] / talent_w.sum()
+    col["y_pct"] = _allocate(
+        p["pct_2017"],
+        weight * (revenue / 0.25) ** p["pct_size_elasticity"] * (1 + col["returnees"] / col["employees"] * 10),
+        rng,
+    )
+
+    # energy intensity per 万元 of value added, rescaled to the drawn 2017 zone figure
+    e = pick([s.energy_factor for s in sec])[sector] * rng.lognormal(0, 0.5, n)
+    value_added = col["va_ratio0"] * revenue
+    col["energy_intensity"] = e * p["energy_intensity_2017"] * value_added.sum() / (e * value_added).sum()
+
+    # listing: the drawn number of listed firms, mostly large and older; listing years follow the path
+    # 113 (mid-2009) -> 230 (2013) -> 320 (2017) of zgc_observed_to_2017.csv
+    listed = _top_k(revenue**0.8, int(round(p["listed_2017"])), rng, eligible=col["age"] >= 3)
+    years = rng.choice(np.arange(2000, 2018), size=n, p=_listing_year_weights())
+    col["listed"], col["listing_year"] = listed, np.where(listed, years, 0)
+    col["neeq"] = _top_k(np.ones(n), 1618, rng, eligible=~listed & (revenue > 0.1) & (revenue < 10))  # 1 618: 千龙网
+
+    # venture funding: 2017 rounds among young firms, chosen on team quality; sums to the drawn VC total
+    young = (col["age"] < 6) & ~listed
+    rounds = _top_k(np.exp(1.5 * col["team_quality"]), int(0.12 * young.sum()), rng, eligible=young)
+    amount = np.where(rounds, rng.lognormal(0, 1.2, n) * (0.1 + revenue) ** 0.5, 0.0)
+    amount *= p["vc_investment_2017"] / amount.sum()
+    col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * 1.8, amount
+    col["vc_last_year"] = np.where(rounds, 2017.0 + rng.random(n), np.nan)
+
+    col["ipo_exchange"] = np.full(n, -1)
+    col["export_penalty"] = np.zeros(n)
+    col["active"] = np.ones(n, bool)
+
+    # 2017 flows that follow from the state above
+    col["y_revenue"] = revenue
+    col["y_value_added"] = value_added
+    col["y_profit"] = col["profit_last"]
+    col["y_rd_real"] = real * revenue
+    col["y_rd_reported"] = reported * revenue
+    col["y_energy"] = col["energy_intensity"] * value_added * 1e4  # 亿元 -> 万元
+    col["y_contracts"] = np.zeros(n)  # filled by the model with the contract rule, scaled to 3 500 亿元
+
+    # pending applications: the last two years' filings not yet decided (priors.md row 23). The pipeline is a
+    # ring: column s % 8 holds the filings of step s (2018 Q1 is step 0, so 2017 Q4 is step -1).
+    pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
+    for q in range(GRANT_PIPELINE_QUARTERS - 1):  # q quarters before 2017 Q4
+        filed = p["invention_applications_2017"] / 4 * 1.12 ** (-q / 4)  # filings grew ~12 %/yr (ours)
+        pending[:, (-1 - q) % GRANT_PIPELINE_QUARTERS] = _allocate(filed, weight, rng)
+    return FirmTable(col, pending)
+
+
+def _listing_year_weights() -> np.ndarray:
+    """Weights of listing years 2000-2017 for firms listed at the end of 2017 (from the observed counts)."""
+    years = np.arange(2000, 2018)
+    w = np.where(years <= 2009, 113 / 10, np.where(years <= 2013, (230 - 113) / 4, (320 - 230) / 4))
+    return w / w.sum()

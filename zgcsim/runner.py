@@ -1,0 +1,156 @@
+"""Running replicates: one model run per (scenario, replicate), in this process or across a pool of workers.
+
+Every run is a pure function of (scenario, root seed, replicate, parameter values): the replicate's seed comes
+from the seed tree, so the same inputs give the same numbers whatever the executor, the worker count or the
+order in which runs finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from zgcsim.errors import UserInputError
+from zgcsim.model import ParkModel
+from zgcsim.randomness import replicate_seed, replicate_seed_number
+from zgcsim.scenario import Scenario, load_scenario
+
+LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value"]
+
+
+def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
+    """Accept a Scenario, a path to a TOML file, or the name of a scenario in the library (``scenarios/``)."""
+    if isinstance(spec, Scenario):
+        return spec
+    path = Path(spec)
+    if not path.exists() and path.suffix == "" and (LIBRARY / f"{path.name}.toml").exists():
+        path = LIBRARY / f"{path.name}.toml"
+    return load_scenario(path)
+
+
+def run_replicate(
+    scenario: Scenario, root_seed: int, replicate: int, parameter_values: Mapping[str, float] | None = None
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Run one replicate; return its tidy indicator rows (2017-2022) and the uncertain inputs it drew."""
+    model = ParkModel(scenario, replicate_seed(root_seed, replicate), parameter_values)
+    history = model.run()
+    seed_number = replicate_seed_number(root_seed, replicate)
+    rows = [
+        (scenario.name, replicate, seed_number, year, key, value)
+        for year, values in sorted(history.items())
+        for key, value in values.items()
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn)
+
+
+def _run_task(task: tuple[Scenario, int, int, Mapping[str, float] | None]) -> tuple[pd.DataFrame, dict[str, float]]:
+    return run_replicate(*task)
+
+
+def _executor(workers: int, scheduler: str | None) -> tuple[Executor | None, Callable[[], None]]:
+    """Return an executor (None: run in this process) and a function that shuts it down."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the install
+            raise UserInputError("--scheduler needs Dask distributed: pip install -e '.[dev]'") from None
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as err:
+            raise UserInputError(f"cannot reach the Dask scheduler: {err}", key="--scheduler") from None
+        return client.get_executor(), client.close
+    if workers <= 1:
+        return None, lambda: None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return pool, lambda: pool.shutdown(cancel_futures=True)
+
+
+def run_many(
+    scenarios: Sequence[Scenario],
+    replicates: int,
+    seed: int,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    parameter_values: Mapping[str, float] | None = None,
+    progress: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run every scenario for replicates 0..replicates-1 with paired seeds.
+
+    Returns the tidy indicator table (sorted by scenario order, replicate, year, indicator) and a table of the
+    uncertain inputs each replicate drew (scenario, replicate, seed, input, value).
+    """
+    if replicates < 1:
+        raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
+    tasks = [(sc, seed, r, parameter_values) for sc in scenarios for r in range(replicates)]
+    executor, shutdown = _executor(workers, scheduler)
+    results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
+    bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
+    try:
+        if executor is None:
+            for task in tasks:
+                results[(task[0].name, task[2])] = _run_task(task)
+                bar.update()
+        else:
+            futures = {executor.submit(_run_task, task): (task[0].name, task[2]) for task in tasks}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update()
+    finally:
+        bar.close()
+        shutdown()
+    order = [(sc.name, r) for sc in scenarios for r in range(replicates)]
+    table = pd.concat([results[key][0] for key in order], ignore_index=True)
+    inputs = pd.DataFrame(
+        [
+            (name, r, replicate_seed_number(seed, r), key, value)
+            for name, r in order
+            for key, value in results[(name, r)][1].items()
+        ],
+        columns=["scenario", "replicate", "seed", "input", "value"],
+    )
+    return table, inputs
+
+
+def run_scenario(
+    scenario: str | Path | Scenario,
+    replicates: int = 10,
+    seed: int = 20180101,
+    *,
+    workers: int = 1,
+    parameter_values: Mapping[str, float] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run one scenario and return the tidy table ``scenario, replicate, seed, year, indicator, value``."""
+    table, _ = run_many(
+        [resolve_scenario(scenario)],
+        replicates,
+        seed,
+        workers=workers,
+        parameter_values=parameter_values,
+        progress=progress,
+    )
+    return table
+
+
+def default_workers() -> int:
+    """Use every core the process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def unique_names(scenarios: Iterable[Scenario]) -> None:
+    """Refuse two scenarios with one name: their rows could not be told apart."""
+    seen: dict[str, str] = {}
+    for sc in scenarios:
+        if sc.name in seen:
+            raise UserInputError(
+                f"two scenarios are named '{sc.name}' ({seen[sc.name]} and {sc.files[0]})", path=sc.files[0], key="name"
+            )
+        seen[sc.name] = sc.files[0]
