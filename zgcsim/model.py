@@ -70,7 +70,8 @@ class ParkModel(mesa.Model):
         self.scenario = scenario
         self.streams = {name: stream(seed, name) for name in STREAMS}
         self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges)
-        self.params = parameters.defaults() | dict(parameter_values or {}) | self.drawn
+        # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
+        self.params = parameters.defaults() | self.drawn | dict(parameter_values or {})
         self.year, self.quarter, self.step_index = 2017, 4, -1
         self.levers = scenario.levers_on(dt.date(2017, 12, 31))
         self.history: dict[int, dict[str, float]] = {}

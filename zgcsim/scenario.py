@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,25 @@ class Scenario:
         for path in self.files:
             digest.update(Path(path).read_bytes())
         return digest.hexdigest()
+
+
+def with_levers(
+    scenario: Scenario, values: Mapping[str, float], name: str | None = None, start: dt.date = FIRST_DAY
+) -> Scenario:
+    """Return a copy of ``scenario`` with each lever in ``values`` set from ``start`` on (for sweeps and designs).
+
+    Later dated values of the scenario still apply after ``start``; values are checked against the lever bounds.
+    """
+    merged = dict(scenario.lever_changes)
+    for lever_name, value in values.items():
+        if lever_name not in lever_catalogue.BY_NAME:
+            raise UserInputError(f"unknown lever{_closest(lever_name, tuple(lever_catalogue.BY_NAME))}", key=lever_name)
+        lever = lever_catalogue.BY_NAME[lever_name]
+        if not lever.low <= value <= lever.high:
+            raise UserInputError(f"{value:g} is outside the bounds [{lever.low:g}, {lever.high:g}]", key=lever_name)
+        kept = [c for c in merged.get(lever_name, ()) if c.start > start]
+        merged[lever_name] = (LeverChange(start, float(value), "design"), *kept)
+    return replace(scenario, name=name or scenario.name, lever_changes=merged)
 
 
 def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str:
