@@ -79,8 +79,9 @@ def pillar_cluster_mask(state: ParkState) -> np.ndarray:
     """Sectors that are pillar clusters with technological leadership (our rule; the plan defines none).
 
     A sector counts when (1) its firms' revenue is at least 1 trillion yuan (the 'trillion-yuan cluster' scale),
-    (2) its firms hold at least 10 % of the zone's international standards, and (3) at least one of its firms is
-    on a global list. Thresholds are the ``cluster_*`` rule parameters.
+    (2) its firms hold at least 15 % of the zone's international standards (they help set the rules of the
+    technology), and (3) at least two of its firms are on a global list (it has globally leading firms).
+    Thresholds are the ``cluster_*`` rule parameters.
     """
     f, p = state.firms, state.params
     active = f.active

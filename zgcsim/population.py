@@ -223,6 +223,9 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     col["y_energy"] = col["energy_intensity"] * value_added * 1e4  # 亿元 -> 万元
     col["y_contracts"] = np.zeros(n)  # filled by the model with the contract rule, scaled to 3 500 亿元
 
+    # the state holds the end-of-2017 revenue rate, half a year's growth above the 2017 average (the flows)
+    col["revenue"] = revenue * np.exp(0.5 * p["revenue_growth_2017"])
+
     # pending applications: the last two years' filings not yet decided (priors.md row 23). The pipeline is a
     # ring: column s % 8 holds the filings of step s (2018 Q1 is step 0, so 2017 Q4 is step -1).
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
