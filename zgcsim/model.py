@@ -24,7 +24,7 @@ from zgcsim.finance import (
     invest_quarter,
 )
 from zgcsim.firms import FirmView
-from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list
+from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list, yuan_per_usd
 from zgcsim.institutions import University, assign_funding, build_institutions
 from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
 from zgcsim.randomness import stream
@@ -146,7 +146,8 @@ class ParkModel(mesa.Model):
         need = int(round(p["global_list_firms_2017"])) - int(fortune.sum())
         rd = np.sort(f.y_rd_reported[~fortune])[::-1]
         cutoff_yi = rd[need - 1] if need >= 1 else rd[0] * 1.01
-        self.gi1000_cutoff_usd_m = float(cutoff_yi * 100.0 / 6.75)
+        # stored in US$ (the list's currency); nudged down so the marginal firm survives the round trip
+        self.gi1000_cutoff_usd_m = float(cutoff_yi * (1 - 1e-9) * 100.0 / yuan_per_usd(2017))
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:

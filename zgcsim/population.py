@@ -117,6 +117,11 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     shares = np.array([s.revenue_share for s in SECTORS])
     shares = shares * rng.lognormal(0.0, p["sector_share_noise"], len(shares))
     shares /= shares.sum()
+    # only the IT cluster was at trillion-yuan scale in 2017 (shared data/README.md): others stay below it
+    cap = 0.9 * 10000.0 / p["revenue_2017"]
+    excess = np.clip(shares[1:] - cap, 0.0, None)
+    shares[1:] -= excess
+    shares[0] += excess.sum()
     sector = rng.choice(len(SECTORS), size=n, p=shares)
     revenue = draw_sizes(n, p["revenue_2017"], p["zipf_alpha"], rng)
     # the head: the zone's Fortune Global 500 firms (7 in 2016, the only count found) sit above the list's
