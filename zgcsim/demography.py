@@ -56,7 +56,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     col["rd_intensity"] = intensity
     col["rd_stock"] = intensity * revenue / (0.12 + p["rd_depreciation"]) + 0.02 * (origin == SPIN_OFF)
     col["knowledge0"] = col["rd_stock"].copy()
-    col["patent_fe"] = rng.gamma(0.6, 1 / 0.6, k)
+    col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], k)
     col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(2, k), 0)
     col["hte_eligible"] = rng.random(k) < 0.85
     margin = rng.normal(-0.05, 0.15, k)

@@ -25,7 +25,7 @@ from zgcsim.finance import (
 )
 from zgcsim.firms import FirmView
 from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list, yuan_per_usd
-from zgcsim.institutions import University, assign_funding, build_institutions
+from zgcsim.institutions import University, assign_funding, build_institutions, research_quarter
 from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
 from zgcsim.randomness import stream
 from zgcsim.scenario import Scenario
@@ -209,7 +209,7 @@ class ParkModel(mesa.Model):
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
         5. Investors: the guidance fund and the venture funds screen and invest.
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
-        7. Knowledge production: R&D stock, patents and grants, PCT, standards, technology contracts.
+        7. Knowledge production: R&D stock, patents and grants, PCT, standards; technology contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
         9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
@@ -243,10 +243,7 @@ class ParkModel(mesa.Model):
                 inst.reset_year()
 
         # 3. universities
-        licences, spinoffs = 0, 0
-        for inst in self.institutions:  # creation order: fixed, so runs are reproducible
-            lic, spin, _income = inst.research(self.params, self.streams["tto"])
-            licences, spinoffs = licences + lic, spinoffs + spin
+        licences, spinoffs = research_quarter(self.institutions, self.params, self.streams["tto"])
         self._license_to_firms(licences)
 
         # 4. entry
@@ -268,7 +265,8 @@ class ParkModel(mesa.Model):
         # 7. knowledge production
         knowledge_growth, new_standards = ent.produce_knowledge(f, ctx, self.knowledge_scale)
         self.standards_created += new_standards
-        ent.sell_contracts(f, ctx, self.knowledge_scale)
+        if self.quarter == 4:
+            ent.sell_contracts(f, ctx, self.knowledge_scale)
 
         # 8. production and hiring
         employees_before = f.employees.copy()

@@ -63,9 +63,13 @@ _HAZARD_AGES = np.array([0.0, 1.0, 2.0, 3.0, 7.0, 10.0, 15.0, 40.0])
 _HAZARD_RATES = np.array([0.016, 0.063, 0.095, 0.08, 0.08, 0.05, 0.03, 0.02])
 
 
+_HAZARD_BY_QUARTER_OF_AGE = np.interp(np.arange(0, 41, 0.25), _HAZARD_AGES, _HAZARD_RATES)
+
+
 def exit_hazard_by_age(age: np.ndarray) -> np.ndarray:
-    """Return the yearly exit hazard of firms of the given ages (SAIC profile, linearly interpolated)."""
-    return np.interp(age, _HAZARD_AGES, _HAZARD_RATES)
+    """Return the yearly exit hazard of firms of the given ages (SAIC profile, interpolated by quarter of age)."""
+    index = np.minimum((age * 4).astype(np.int64), len(_HAZARD_BY_QUARTER_OF_AGE) - 1)
+    return _HAZARD_BY_QUARTER_OF_AGE[index]
 
 
 def _allocate(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -179,7 +183,7 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     col["profit_last"] = margin * revenue
 
     # patents, PCT and standards shared out in proportion to R&D stock and a persistent propensity
-    col["patent_fe"] = rng.gamma(0.6, 1 / 0.6, n)
+    col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], n)
     weight = col["patent_fe"] * col["rd_stock"]
     col["patents_held"] = _allocate(p["patents_held_2017"], weight, rng)
     col["y_applications"] = _allocate(p["invention_applications_2017"], weight, rng)
