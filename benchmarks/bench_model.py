@@ -18,13 +18,13 @@ from zgcsim.randomness import replicate_seed
 from zgcsim.runner import resolve_scenario
 
 
-def time_runs(runs: int, n_firms: float | None) -> tuple[list[float], int, int, int]:
-    """Time ``runs`` runs; return seconds per run, firms at the start, firms at the end, firm-quarter steps."""
+def time_runs(runs: int, n_firms: float | None) -> tuple[list[float], list[float], int, int, int]:
+    """Time ``runs`` runs: wall and CPU seconds per run, firms at the start and at the end, firm-quarter steps."""
     scenario = resolve_scenario("action_plan")
     values = {"n_firms_2017": n_firms} if n_firms else None
-    seconds, start, end, steps = [], 0, 0, 0
+    seconds, cpu, start, end, steps = [], [], 0, 0, 0
     for r in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         model = ParkModel(scenario, replicate_seed(1, r), values)
         start = len(model.firms)
         firm_quarters = 0
@@ -32,8 +32,9 @@ def time_runs(runs: int, n_firms: float | None) -> tuple[list[float], int, int, 
             firm_quarters += int(model.firms.active.sum())
             model.step()
         seconds.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
         end, steps = int(model.firms.active.sum()), firm_quarters
-    return seconds, start, end, steps
+    return seconds, cpu, start, end, steps
 
 
 def peak_memory_mb() -> tuple[float, float]:
@@ -59,7 +60,7 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     print(f"machine load (1 min): {os.getloadavg()[0]:.2f}; one core pinned")
 
-    seconds, start, end, steps = time_runs(args.runs, None)
+    seconds, cpu, start, end, steps = time_runs(args.runs, None)
     median = statistics.median(seconds)
     model = ParkModel(resolve_scenario("action_plan"), replicate_seed(1, 0))
     others = len(model.agents)
@@ -69,7 +70,7 @@ def main() -> None:
     )
     print(
         f"seconds per full-scale 2018-2022 run: median {median:.3f} (min {min(seconds):.3f}, "
-        f"max {max(seconds):.3f}, {args.runs} runs, build included)"
+        f"max {max(seconds):.3f}, {args.runs} runs, build included); CPU time median {statistics.median(cpu):.3f} s"
     )
     print(f"firm-steps per second: {steps / median:,.0f} ({steps:,} firm-quarters per run)")
 
@@ -79,11 +80,12 @@ def main() -> None:
         f"{traced:.0f} MB allocated by the run"
     )
 
-    big_seconds, big_start, _, _ = time_runs(max(3, args.runs // 2), 10 * start)
+    big_seconds, big_cpu, big_start, _, _ = time_runs(max(3, args.runs // 2), 10 * start)
     big = statistics.median(big_seconds)
     print(
         f"ten times the firms ({big_start} at the start): median {big:.3f} s per run, "
-        f"{big / median:.1f} x the time (bar: at most 12 x)"
+        f"{big / median:.1f} x the time, {statistics.median(big_cpu) / statistics.median(cpu):.1f} x the CPU time "
+        "(bar: at most 12 x)"
     )
 
 

@@ -142,3 +142,14 @@ def test_attainment_respects_direction_and_strictness():
     assert not target("energy_per_10k_va").attained(0.066)
     assert target("listed_companies").attained(475)
     assert np.isclose(target("pillar_clusters").threshold, 2)
+
+
+def test_parameter_documentation_matches_the_parameter_table():
+    from pathlib import Path
+
+    from zgcsim.paramdoc import parameter_table_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
+    assert doc.read_text(encoding="utf-8") == parameter_table_markdown(), (
+        "run: python -m zgcsim.paramdoc > docs/parameters.md"
+    )
