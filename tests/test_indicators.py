@@ -5,14 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from zgcsim.indicators import (
-    REGISTRY,
-    TARGET_KEYS,
-    compute_all,
-    fortune_threshold_usd_bn,
-    fortune_threshold_yi,
-    on_global_list,
-)
+from zgcsim.indicators import REGISTRY, TARGET_KEYS, compute_all, on_global_list
+from zgcsim.lists import fortune_threshold_usd_bn, fortune_threshold_yi
 from zgcsim.parameters import defaults
 
 from conftest import make_firms

@@ -80,16 +80,18 @@ def research_quarter(
     return int(licences.sum()), int(spinoffs.sum())
 
 
-def build_institutions(model: mesa.Model, p: dict[str, float], rng: np.random.Generator) -> list[University]:
-    """Create the universities and institutes; the drawn 2017 TTO count goes to the largest research budgets."""
+def build_institutions(
+    model: mesa.Model, p: dict[str, float], research_budget: float, tto_count: float, rng: np.random.Generator
+) -> list[University]:
+    """Create the universities and institutes; the drawn TTO count goes to the largest research budgets."""
     n_uni, n_inst = int(round(p["n_universities"])), int(round(p["n_institutes"]))
     kinds = ["university"] * n_uni + ["institute"] * n_inst
     budgets = rng.lognormal(0.0, 1.2, len(kinds)) * np.where(np.arange(len(kinds)) < n_uni, 3.0, 1.0)
-    budgets *= p["research_budget_2017"] / budgets.sum()
+    budgets *= research_budget / budgets.sum()
     efficiency = np.exp(-np.abs(rng.normal(0, 0.4, len(kinds))))
     order = np.argsort(-budgets)
     has_tto = np.zeros(len(kinds), bool)
-    has_tto[order[: int(round(p["tto_2017"]))]] = True
+    has_tto[order[: int(round(tto_count))]] = True
     return [
         University(model, kinds[i], float(budgets[i]), float(efficiency[i]), bool(has_tto[i]))
         for i in range(len(kinds))

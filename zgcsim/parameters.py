@@ -66,16 +66,33 @@ def defaults() -> dict[str, float]:
     return {p.name: p.value for p in PARAMETERS}
 
 
+def baseline_year(name: str) -> int | None:
+    """The baseline year a parameter belongs to (``employees_2013`` -> 2013), or None for behavioural ones."""
+    tail = name.rsplit("_", 1)[-1]
+    return int(tail) if tail.isdigit() and len(tail) == 4 else None
+
+
 def draw_uncertain(
-    rng: np.random.Generator, overrides: Mapping[str, tuple[float, float]] | None = None
+    rng: np.random.Generator, overrides: Mapping[str, tuple[float, float]] | None = None, start_year: int = 2017
 ) -> dict[str, float]:
-    """Draw every uncertain input uniformly on its range (or an override range), in a fixed order."""
+    """Draw the uncertain inputs of a model starting at the end of ``start_year``, uniformly, in a fixed order.
+
+    Baselines of other years are skipped; every drawn input takes exactly one draw, so narrowing one range does
+    not shift the others.
+    """
     overrides = overrides or {}
     drawn: dict[str, float] = {}
     for p in PARAMETERS:
-        if p.kind != "uncertain":
+        year = baseline_year(p.name)
+        if p.kind != "uncertain" or (year is not None and year != start_year):
             continue
         low, high = overrides.get(p.name, (p.low, p.high))
-        u = rng.random()  # always one draw per input, so narrowing one range does not shift the others
-        drawn[p.name] = low + (high - low) * u
+        drawn[p.name] = low + (high - low) * rng.random()
     return drawn
+
+
+def baseline(p: Mapping[str, float], year: int) -> dict[str, float]:
+    """The zone's figures at the end of ``year`` under generic names (``revenue``, ``employees``, ...)."""
+    found = {name[: -len(f"_{year}")]: value for name, value in p.items() if name.endswith(f"_{year}")}
+    found["standards_prev"] = p[f"standards_{year - 1}"]
+    return found
