@@ -69,6 +69,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     factor = np.array([s.energy_factor for s in SECTORS])
     col["energy_intensity"] = mean_energy * factor[col["sector"]] / factor.mean() * rng.lognormal(0, 0.5, k)
     col["vc_last_year"] = np.full(k, np.nan)
+    col["vc_first_year"] = np.full(k, np.nan)
     col["ipo_exchange"] = np.full(k, -1)
     col["active"] = np.ones(k, bool)
     return col

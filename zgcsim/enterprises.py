@@ -15,6 +15,7 @@ from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
 from zgcsim.population import SECTORS, exit_hazard_by_age, hte_threshold
 
 QUARTER = 0.25
+NOTCH_MARGIN = 0.001  # firms that jump to an HTE threshold land 0.1 pp above it (a safety margin, ours)
 
 
 def power(base: np.ndarray, exponent: float) -> np.ndarray:
@@ -103,8 +104,9 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     # relabelling carries an expected compliance cost of half a yuan per yuan (our assumption, a free choice)
     cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * 0.5)
     jump = candidate & (saving > cost)
-    real = np.where(jump, real + (1 - rho) * gap, real)
-    firms.relabel_intensity = np.where(jump, firms.relabel_intensity + rho * gap, firms.relabel_intensity * 0.9)
+    step = gap + NOTCH_MARGIN  # to just above the threshold
+    real = np.where(jump, real + (1 - rho) * step, real)
+    firms.relabel_intensity = np.where(jump, firms.relabel_intensity + rho * step, firms.relabel_intensity * 0.9)
     firms.rd_intensity = real
     # certification follows the reported intensity against the threshold
     firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= threshold)

@@ -130,6 +130,13 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     return int(approved.sum()), int(backed.sum()), exit_value
 
 
+def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
+    """Record the date and revenue of a firm's first venture round (for exit multiples)."""
+    first = rows[np.isnan(firms.vc_first_year[rows])]
+    firms.vc_first_year[first] = time
+    firms.vc_entry_revenue[first] = firms.revenue[first]
+
+
 class VentureFund(mesa.Agent):
     """A private VC/angel fund: screens young firms on a noisy team signal and invests its quarterly budget."""
 
@@ -170,6 +177,7 @@ class VentureFund(mesa.Agent):
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
         amount[-1] = max(amount[-1] - max(cumulative[k - 1] - budget, 0.0), 0.0)  # the last round tops up
+        _mark_first_rounds(firms, chosen, ctx.time)
         firms.vc_total[chosen] += amount
         firms.vc_recent[chosen] += amount
         firms.y_vc[chosen] += amount
@@ -247,6 +255,7 @@ def invest_private(
     before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
     amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)
     rows, amounts = ranked[amount > 0], amount[amount > 0]
+    _mark_first_rounds(firms, rows, ctx.time)
     np.add.at(firms.vc_total, rows, amounts)
     np.add.at(firms.vc_recent, rows, amounts)
     np.add.at(firms.y_vc, rows, amounts)

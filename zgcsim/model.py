@@ -86,6 +86,7 @@ class ParkModel(mesa.Model):
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
         self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
+        self.last_exits = np.zeros(0, np.int64)  # uids of the firms that left in the last quarter
         self.history: dict[int, dict[str, float]] = {}
 
         self.firms = build_firms(self.params, self.streams["population"], start_year)
@@ -296,7 +297,8 @@ class ParkModel(mesa.Model):
             ent.close_year(f, ctx)
 
         # 10. exits
-        ent.exit_firms(f, ctx)
+        leaving = ent.exit_firms(f, ctx)
+        self.last_exits = f.uid[leaving]
         if self.quarter == 4:
             self.market.close_year()
 

@@ -223,6 +223,8 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     amount *= b["vc_investment"] / amount.sum()
     col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * 1.8, amount
     col["vc_last_year"] = np.where(rounds, year + rng.random(n), np.nan)
+    col["vc_first_year"] = col["vc_last_year"] - np.where(rounds, rng.random(n) * 2, np.nan)
+    col["vc_entry_revenue"] = np.where(rounds, revenue * np.exp(-0.2 * rng.random(n)), 0.0)
 
     col["ipo_exchange"] = np.full(n, -1)
     col["export_penalty"] = np.zeros(n)
