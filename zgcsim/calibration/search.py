@@ -37,6 +37,7 @@ CALIBRATED = (
     "grant_rate",
     "patent_lapse_rate",
     "patent_elasticity_within",
+    "patent_propensity_trend",
 )
 
 
