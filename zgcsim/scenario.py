@@ -153,6 +153,8 @@ def _toml_error(err: tomllib.TOMLDecodeError, text: str, path: Path) -> UserInpu
     if duplicate:
         if duplicate["parts"]:
             key = ".".join(part.strip().strip("'\"") for part in duplicate["parts"].split(","))
+        elif inner := re.search(r"Duplicate inline table key '(.*)'", problem):
+            key = f"{key}.{inner[1]}" if key else inner[1]
         problem = f"duplicated key ({problem})"
     return UserInputError(f"malformed TOML at line {line}, column {col}: {problem}", path=path, key=key)
 
@@ -382,7 +384,7 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         except OSError:
             found = False
         if not found:
-            siblings = sorted(p.stem for p in path.parent.glob("*.toml"))
+            siblings = sorted(p.stem for p in path.parent.glob("*.toml") if p.stem != path.stem)
             hint = closest(parent_name, siblings) if siblings else ""
             raise UserInputError(f"parent '{parent_name}' not found at {parent_path}{hint}", path=path, key="parent")
         parent = load_scenario(parent_path, (*_chain, resolved_path))
