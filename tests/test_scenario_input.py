@@ -205,3 +205,29 @@ def test_uncertain_range_may_narrow_but_not_leave_the_allowed_span(tmp_path):
     bad = _write(tmp_path, "bad.toml", 'name = "bad"\n[uncertain.n_firms_2017]\nlow = -5\nhigh = 22000\n')
     with pytest.raises(UserInputError, match=r"uncertain\.n_firms_2017"):
         load_scenario(bad)
+
+
+def test_annotated_example_in_the_readme_validates(tmp_path):
+    import re
+    import shutil
+
+    text = (LIBRARY / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", text, re.S)[1]
+    for source in LIBRARY.glob("*.toml"):
+        shutil.copy(source, tmp_path)
+    sc = load_scenario(_write(tmp_path, "tto_sixty.toml", example))
+    assert [c.value for c in sc.lever_changes["tto_funded"]] == [12, 30, 60]  # parent dates kept, 2020 overridden
+    assert len(sc.events) == 2 and sc.uncertain_ranges["n_firms_2017"] == (21000, 23000)
+
+
+@pytest.mark.slow
+def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path, capsys):
+    import pandas as pd
+
+    files = sorted(str(p) for p in LIBRARY.glob("*.toml"))
+    out = tmp_path / "results"
+    assert main(["run", *files, "--replicates", "1", "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    expected = {"manifest.json", "indicators.parquet", "uncertain_inputs.parquet", "summary.csv", "attainment.csv"}
+    assert {p.name for p in out.iterdir()} == expected
+    att = pd.read_csv(out / "attainment.csv")
+    assert len(att) == 16 * len(files) and att["p_attain"].notna().all()

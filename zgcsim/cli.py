@@ -86,8 +86,9 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
     for lever in LEVERS:
         tasks = ",".join(str(t) for t in lever.tasks)
         print(
-            f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}; "
-            f"2017: {lever.setting_2017:g}; tasks {tasks}\n    {lever.description}. Enters: {lever.mechanism}."
+            f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}"
+            f"{' (whole numbers)' if lever.whole else ''}; 2017: {lever.setting_2017:g}; plan tasks {tasks}\n"
+            f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
         )
     return 0
 
