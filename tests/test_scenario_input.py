@@ -231,3 +231,16 @@ def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path
     assert {p.name for p in out.iterdir()} == expected
     att = pd.read_csv(out / "attainment.csv")
     assert len(att) == 16 * len(files) and att["p_attain"].notna().all()
+
+
+def test_with_levers_accepts_numpy_numbers_and_checks_bounds():
+    import numpy as np
+
+    from zgcsim.scenario import with_levers
+
+    base = load_scenario(LIBRARY / "no_new_policy.toml")
+    sc = with_levers(base, {"tto_funded": np.int64(60), "talent_programme": np.float64(2.0)}, name="design")
+    assert sc.lever("tto_funded", __import__("datetime").date(2022, 1, 1)) == 60
+    for bad in ({"tto_funded": 60.5}, {"talent_programme": 9.0}, {"talent_programm": 2.0}, {"star_market": True}):
+        with pytest.raises(UserInputError):
+            with_levers(base, bad)

@@ -11,12 +11,15 @@ import datetime as dt
 import difflib
 import hashlib
 import math
+import numbers
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from zgcsim import levers as lever_catalogue
 from zgcsim import parameters
@@ -112,8 +115,11 @@ def with_levers(
 
 
 def check_lever_value(lever: lever_catalogue.Lever, value: Any, path: Path | None, key: str) -> float:
-    """Return ``value`` as a float if it is a finite number within the lever's bounds (whole where it must be)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Return ``value`` as a float if it is a finite number within the lever's bounds (whole where it must be).
+
+    Any real number is accepted (numpy scalars from experimental designs included), but not a bool.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise UserInputError(f"expected a number, got {type(value).__name__} {value!r}", path=path, key=key)
     if not math.isfinite(value):
         raise UserInputError(f"expected a finite number, got {value!r}", path=path, key=key)
