@@ -244,3 +244,10 @@ def test_with_levers_accepts_numpy_numbers_and_checks_bounds():
     for bad in ({"tto_funded": 60.5}, {"talent_programme": 9.0}, {"talent_programm": 2.0}, {"star_market": True}):
         with pytest.raises(UserInputError):
             with_levers(base, bad)
+
+
+def test_own_file_may_name_a_library_scenario_as_parent(tmp_path):
+    path = _write(tmp_path, "mine.toml", 'name = "mine"\nparent = "action_plan"\n')
+    sc = load_scenario(path)
+    assert sc.files[1] == str(LIBRARY / "action_plan.toml")
+    assert sc.lever("tto_funded", __import__("datetime").date(2021, 1, 1)) == 55

@@ -19,9 +19,8 @@ from tqdm import tqdm
 from zgcsim.errors import UserInputError
 from zgcsim.model import ParkModel
 from zgcsim.randomness import replicate_seed, replicate_seed_number
-from zgcsim.scenario import Scenario, closest, load_scenario
+from zgcsim.scenario import LIBRARY, Scenario, closest, load_scenario
 
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value"]
 
 

@@ -25,6 +25,7 @@ from zgcsim import levers as lever_catalogue
 from zgcsim import parameters
 from zgcsim.errors import UserInputError
 
+LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"  # the scenario library, also for parents
 FIRST_DAY = dt.date(2018, 1, 1)
 LAST_DAY = dt.date(2022, 12, 31)
 TOP_KEYS = ("name", "title", "question", "parent", "levers", "events", "uncertain")
@@ -365,6 +366,13 @@ def _parse_uncertain(table: Any, path: Path) -> dict[str, tuple[float, float]]:
     return ranges
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     """Read, validate and resolve the scenario at ``path`` with all its parents."""
     path = Path(path)
@@ -384,12 +392,11 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         parent_name = _text(data["parent"], path, "parent")
         if not parent_name.strip() or "\x00" in parent_name:
             raise UserInputError(f"expected the name of a scenario file, got {parent_name!r}", path=path, key="parent")
-        parent_path = path.parent / (parent_name if parent_name.endswith(".toml") else f"{parent_name}.toml")
-        try:
-            found = parent_path.is_file()
-        except OSError:
-            found = False
-        if not found:
+        file_name = parent_name if parent_name.endswith(".toml") else f"{parent_name}.toml"
+        parent_path = path.parent / file_name
+        if not _is_file(parent_path) and _is_file(LIBRARY / file_name):
+            parent_path = LIBRARY / file_name  # a planner's own file may build on a library scenario
+        if not _is_file(parent_path):
             siblings = sorted(p.stem for p in path.parent.glob("*.toml") if p.stem != path.stem)
             hint = closest(parent_name, siblings) if siblings else ""
             raise UserInputError(f"parent '{parent_name}' not found at {parent_path}{hint}", path=path, key="parent")
