@@ -42,7 +42,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
     cal = runner._calibration(calibration)
     table, inputs = runner.run_many(
-        scenarios, args.replicates, args.seed, workers=workers, scheduler=args.scheduler, progress=not args.quiet
+        scenarios,
+        args.replicates,
+        args.seed,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        calibration=cal,
     )
     wall = time.perf_counter() - started
     runs = len(scenarios) * args.replicates
