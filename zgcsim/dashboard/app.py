@@ -46,7 +46,8 @@ CSS = """
 .zgc-table td.p-high { background: #d8f0d8; }
 .zgc-table td.p-mid { background: #fff3c4; }
 .zgc-table td.p-low { background: #f8d7d7; }
-.zgc-scroll { max-height: 720px; overflow-y: auto; }
+.zgc-scroll { max-height: 720px; overflow-y: auto; padding-top: 4px; }
+.zgc-wide { overflow-x: auto; }
 """
 
 
@@ -138,7 +139,10 @@ def run_task(spec: JobSpec) -> None:
         message.set(("error", "run_failed", f"{type(err).__name__}: {err}"))
     else:
         store.set({**store.value, **{rs.key: rs for rs in sets}})
-        selected.set(list(dict.fromkeys([*selected.value, *(rs.key for rs in sets)])))
+        # Show the new run beside the results folders being compared; earlier page runs stay one click away.
+        folder_keys = {rs.key for rs in _folder_sets()}
+        kept = [k for k in selected.value if k in folder_keys]
+        selected.set(list(dict.fromkeys([*kept, *(rs.key for rs in sets)])))
         message.set(("success", "run_saved", str(out)))
 
 
@@ -214,7 +218,7 @@ def LeverInput(name: str) -> None:
     def on_value(value: str | None) -> None:
         lever_texts.set({**lever_texts.value, name: value or ""})
 
-    with solara.Column(gap="0px", style={"margin-bottom": "6px"}):
+    with solara.Column(gap="2px", style={"margin-bottom": "10px"}):
         solara.Text(f"{lever_name(name, lg)} ({name})", style={"font-size": "13px", "font-weight": "500"})
         solara.InputText(
             lever.unit,
@@ -350,7 +354,7 @@ def CompareCard() -> None:
         solara.Text(t("attainment_help", lg), style={"font-size": "12px", "color": "#555"})
         table = attainment_table(sets, lg)
         table.columns = [*table.columns[:3], *(_column_label(rs, lg) for rs in sets)]
-        solara.HTML(unsafe_innerHTML=to_html(table, "attainment-table", _shade))
+        solara.HTML(unsafe_innerHTML=to_html(table, "attainment-table", _shade), classes=["zgc-wide"])
 
 
 @solara.component
@@ -364,7 +368,10 @@ def EffectCard() -> None:
         parent = store.value[child.parent_key]
         with solara.Card(t("effect_card", lg), subtitle=f"{child.key} − {parent.key}"):
             solara.Text(t("effect_help", lg), style={"font-size": "12px", "color": "#555"})
-            solara.HTML(unsafe_innerHTML=to_html(paired_effect(child, parent, lg), f"effect-{child.scenario}"))
+            solara.HTML(
+                unsafe_innerHTML=to_html(paired_effect(child, parent, lg), f"effect-{child.scenario}"),
+                classes=["zgc-wide"],
+            )
 
 
 @solara.component
