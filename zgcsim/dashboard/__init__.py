@@ -67,6 +67,8 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             "SOLARA_HOME": str(root / ".solara"),
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
             "SOLARA_TELEMETRY_SERVER_USER_ID": "zgcsim-dashboard",
+            # The fixed "runs on Solara" badge covers the page's bottom-right corner (README credits Solara).
+            "SOLARA_THEME_SHOW_BANNER": "false",
         }
     )
     try:

@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import solara
@@ -28,7 +28,8 @@ from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.indicators import AUX_KEYS, TARGET_KEYS
 from zgcsim.levers import LEVERS
-from zgcsim.runner import resolve_scenario
+from zgcsim.runner import LIBRARY, resolve_scenario
+from zgcsim.scenario import Scenario
 
 log = logging.getLogger("zgcsim.dashboard")
 
@@ -92,6 +93,17 @@ message = solara.reactive(("", "", ""))  # (kind, text key, detail)
 indicator_label = solara.reactive("")
 session_folder = solara.reactive(None)
 stop_event = solara.reactive(None)
+
+
+def _library_scenario(name: str) -> Scenario:
+    """A library scenario, read again only when its file changes (each lever field shows the parent's values)."""
+    path = LIBRARY / f"{name}.toml"
+    return _read_scenario(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _read_scenario(path: str, _mtime_ns: int) -> Scenario:
+    return resolve_scenario(path)
 
 
 def _parse_int(text: str, low: int, high: int | None) -> int | None:
@@ -209,7 +221,7 @@ def LeverInput(name: str) -> None:
     lever = next(lv for lv in LEVERS if lv.name == name)
     text = lever_texts.value.get(name, "")
     _, error = check_lever_input(name, text, lg)
-    parent = resolve_scenario(parent_name.value) if parent_name.value else None
+    parent = _library_scenario(parent_name.value) if parent_name.value else None
     schedule = "2017: " + f"{lever.setting_2017:g}"
     if parent is not None and parent.lever_changes.get(name):
         schedule += "; " + "; ".join(f"{c.start}: {c.value:g}" for c in parent.lever_changes[name])

@@ -15,6 +15,18 @@ from zgcsim.targets import load_targets
 SIGN = {("higher", True): ">", ("higher", False): "≥", ("lower", True): "<", ("lower", False): "≤"}
 
 
+def number(value: float, signed: bool = False) -> str:
+    """A value for a table cell: thousands with separators, smaller values with three significant digits."""
+    if not np.isfinite(value):
+        return "–"
+    sign = "+" if signed else ""
+    if abs(value) >= 1000:
+        return f"{value:{sign},.0f}"
+    if abs(value) >= 100:
+        return f"{value:{sign}.1f}"
+    return f"{value:{sign}.3g}"
+
+
 def target_text(key: str, lang: str) -> str:
     """The 2022 threshold as the plan words it, e.g. '≥ 6 %'."""
     target = next(t for t in load_targets() if t.key == key)
@@ -38,7 +50,7 @@ def attainment_table(sets: Sequence[ResultSet], lang: str) -> pd.DataFrame:
                 row[rs.key] = "–"
                 continue
             r = hit.iloc[0]
-            row[rs.key] = f"{r['p_attain']:.2f} ± {r['mc_se']:.2f} | {r['p50_2022']:.4g}"
+            row[rs.key] = f"{r['p_attain']:.2f} ± {r['mc_se']:.2f} | {number(r['p50_2022'])}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -67,7 +79,7 @@ def paired_effect(child: ResultSet, parent: ResultSet, lang: str) -> pd.DataFram
                 "#": target.number,
                 t("indicator", lang): indicator_name(target.key, lang),
                 t("delta_p", lang): f"{p_child - p_parent:+.2f}",
-                t("median_diff", lang): f"{q50:+.4g} ({q05:+.3g} … {q95:+.3g})",
+                t("median_diff", lang): f"{number(q50, True)} ({number(q05, True)} … {number(q95, True)})",
             }
         )
     return pd.DataFrame(rows)
