@@ -53,7 +53,7 @@ def test_blank_lever_input_keeps_the_parent_value_and_a_valid_one_is_accepted():
 
 def test_lever_refusal_speaks_chinese_when_asked():
     _, message = check_lever_input("tto_funded", "9999", "zh")
-    assert "超出范围" in message
+    assert "超出范围" in message and "家" in message
 
 
 def test_unsafe_or_parent_scenario_names_are_refused():
@@ -61,6 +61,7 @@ def test_unsafe_or_parent_scenario_names_are_refused():
     assert not valid_name("../outside", "action_plan")
     assert not valid_name("a/b", "action_plan")
     assert not valid_name("action_plan", "action_plan")
+    assert not valid_name("no_new_policy", "action_plan")  # would pass for the library scenario
 
 
 def test_edited_lever_holds_from_its_start_and_replaces_later_parent_values():

@@ -23,7 +23,7 @@ from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, RunCancelled, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
-from zgcsim.dashboard.i18n import indicator_name, lever_name, t
+from zgcsim.dashboard.i18n import indicator_name, lever_name, lever_unit, t
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.indicators import AUX_KEYS, TARGET_KEYS
@@ -225,7 +225,8 @@ def LeverInput(name: str) -> None:
     schedule = "2017: " + f"{lever.setting_2017:g}"
     if parent is not None and parent.lever_changes.get(name):
         schedule += "; " + "; ".join(f"{c.start}: {c.value:g}" for c in parent.lever_changes[name])
-    hint = f"{t('parent_value', lg)} {schedule} · {t('bounds', lg)} [{lever.low:g}, {lever.high:g}] {lever.unit}"
+    unit = lever_unit(name, lg)
+    hint = f"{t('parent_value', lg)} {schedule} · {t('bounds', lg)} [{lever.low:g}, {lever.high:g}] {unit}"
 
     def on_value(value: str | None) -> None:
         lever_texts.set({**lever_texts.value, name: value or ""})
@@ -233,7 +234,7 @@ def LeverInput(name: str) -> None:
     with solara.Column(gap="2px", style={"margin-bottom": "10px"}):
         solara.Text(f"{lever_name(name, lg)} ({name})", style={"font-size": "13px", "font-weight": "500"})
         solara.InputText(
-            lever.unit,
+            unit,
             value=text,
             on_value=on_value,
             error=error or False,

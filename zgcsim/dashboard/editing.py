@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import tomli_w
 
-from zgcsim.dashboard.i18n import t
+from zgcsim.dashboard.i18n import lever_unit, t
 from zgcsim.levers import BY_NAME
 from zgcsim.scenario import FIRST_DAY, LeverChange, Scenario, with_levers
 
@@ -36,13 +36,16 @@ def check_lever_input(name: str, text: str, lang: str = "en") -> tuple[float | N
         return None, t("err_not_number", lang, text=text)
     lever = BY_NAME[name]
     if not math.isfinite(value) or not lever.low <= value <= lever.high:
-        return None, t("err_bounds", lang, value=text, low=f"{lever.low:g}", high=f"{lever.high:g}", unit=lever.unit)
+        unit = lever_unit(name, lang)
+        return None, t("err_bounds", lang, value=text, low=f"{lever.low:g}", high=f"{lever.high:g}", unit=unit)
     return value, None
 
 
 def valid_name(name: str, parent: str) -> bool:
-    """Whether ``name`` can name an edited scenario: a safe file stem, different from its parent's name."""
-    return bool(NAME_PATTERN.match(name or "")) and name != parent
+    """Whether ``name`` can name an edited scenario: a safe file stem, not the parent's nor a library scenario's."""
+    from zgcsim.dashboard.catalogue import library_names  # local: catalogue reads the library folder
+
+    return bool(NAME_PATTERN.match(name or "")) and name != parent and name not in library_names()
 
 
 def edit_scenario(parent: Scenario, values: Mapping[str, float], name: str, start: dt.date = FIRST_DAY) -> Scenario:

@@ -112,7 +112,9 @@ def check_spec(spec: JobSpec) -> None:
     if spec.edit is not None:
         if not valid_name(spec.edit.name, spec.edit.parent):
             raise UserInputError(
-                "use only letters, digits, _ and -, and a name other than the parent's", key=spec.edit.name
+                f"'{spec.edit.name}': use only letters, digits, _ and -, and a name other than the parent's and "
+                "the library's",
+                key="name",
             )
         if not spec.edit.values:
             raise UserInputError("no lever was changed", key="levers")

@@ -90,8 +90,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "err_replicates": ("运行次数须在 1 到 {max} 之间", "runs per scenario must be from 1 to {max}"),
     "err_seed": ("种子须为非负整数", "the seed must be a whole number, 0 or more"),
     "err_name": (
-        "名称只能含字母、数字、_ 和 -，且不能与出发情景同名",
-        "the name may hold only letters, digits, _ and -, and must differ from the parent's",
+        "名称只能含字母、数字、_ 和 -，且不能与出发情景或情景库中的情景同名",
+        "the name may hold only letters, digits, _ and -, and must differ from the parent's and the library's",
     ),
     "err_pick": ("请至少选择一个情景。", "Choose at least one scenario."),
 }
@@ -122,3 +122,26 @@ def lever_name(name: str, lang: str) -> str:
     """The lever's name in ``lang``: its Chinese name, or its English description."""
     lever = BY_NAME[name]
     return lever.name_zh if lang == "zh" else lever.description
+
+
+# Chinese for the lever units of zgcsim.levers (which states them in English); a unit not listed stays as it is.
+LEVER_UNITS_ZH = {
+    "share of R&D": "占研发费用比例",
+    "rate": "税率",
+    "offices": "家",
+    "staff per office": "人/家",
+    "platforms": "个",
+    "firms per year": "家/年",
+    "亿元 per year": "亿元/年",
+    "share": "比例",
+    "0/1": "0 关 / 1 开",
+    "index": "指数（2017 年 = 1）",
+    "km²": "平方公里",
+    "share per year": "比例/年",
+}
+
+
+def lever_unit(name: str, lang: str) -> str:
+    """The lever's unit in ``lang``."""
+    unit = BY_NAME[name].unit
+    return LEVER_UNITS_ZH.get(unit, unit) if lang == "zh" else unit
