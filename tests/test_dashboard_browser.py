@@ -124,7 +124,7 @@ def test_planner_compares_edits_runs_and_downloads_in_a_real_browser(dashboard, 
             lever = page.locator(".zgc-lever-tto_funded input")
             lever.fill("999")
             page.keyboard.press("Enter")
-            page.get_by_text("999 is outside the bounds [0, 250] offices").wait_for(timeout=10_000)
+            page.get_by_text("999 is outside the bounds [0, 250] offices").first.wait_for(timeout=10_000)
             assert page.locator(".zgc-run-edit").is_disabled()
             lever.fill("120")
             page.keyboard.press("Enter")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from zgcsim.errors import UserInputError
@@ -71,6 +73,9 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             "SOLARA_THEME_SHOW_BANNER": "false",
         }
     )
+    # Solara warns on every page load that a plain-http localhost server cannot set samesite=none cookies; the
+    # page does not need them (it is not embedded in another site).
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     try:
         from solara.__main__ import run as solara_run
     except ImportError:
@@ -81,17 +86,10 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    solara_run.main(
-        [
-            "zgcsim.dashboard.app",
-            "--host",
-            args.host,
-            "--port",
-            str(args.port),
-            "--production",
-            "--no-open",
-            "--no-check-version",
-        ],
-        standalone_mode=False,
-    )
+    import click  # Solara's command line is a click command
+
+    arguments = ["zgcsim.dashboard.app", "--host", args.host, "--port", str(args.port)]
+    with contextlib.suppress(click.exceptions.Abort):  # Ctrl-C: click turns the KeyboardInterrupt into Abort
+        solara_run.main([*arguments, "--production", "--no-open", "--no-check-version"], standalone_mode=False)
+    print("zgcsim dashboard: stopped", file=sys.stderr)
     return 0

@@ -270,7 +270,14 @@ def EditCard() -> None:
                 LeverInput(lever.name)
         problems = bool(errors) or not name_ok or reps is None or seed is None
         if errors or not name_ok:
-            solara.Error(t("fix_inputs", lg), dense=True, classes=["zgc-fix-inputs"])
+            # Name every field at fault: the lever list scrolls, so a red field may be out of sight.
+            faults = [f"{lever_name(k, lg)} ({k}): {msg}" for k, msg in errors.items()]
+            if not name_ok:
+                faults.insert(0, f"{name}: {t('err_name', lg)}")
+            with solara.Error(dense=True, classes=["zgc-fix-inputs"]):
+                solara.Text(t("fix_inputs", lg))
+                for fault in faults:
+                    solara.Text(fault, style={"display": "block", "font-size": "12px"})
         elif not values:
             solara.Info(t("no_changes", lg), dense=True)
         start = dt.date(from_year.value, 1, 1)
