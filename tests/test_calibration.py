@@ -74,6 +74,9 @@ def test_killed_calibration_resumes_to_the_same_result(tmp_path):
     assert values == cal.values_for(3, 0)
     table, _ = run_replicate(
         __import__("zgcsim.runner", fromlist=["resolve_scenario"]).resolve_scenario("no_new_policy"),
-        3, 0, {"n_firms_2017": 2000}, cal,
+        3,
+        0,
+        {"n_firms_2017": 2000},
+        cal,
     )
     assert set(table["year"]) == set(range(2017, 2023))

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from zgcsim import runner
+from zgcsim.calibration.use import default_calibration
 from zgcsim.dashboard.catalogue import ResultSet
 from zgcsim.dashboard.editing import edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.errors import UserInputError
@@ -83,15 +84,17 @@ def run_ensemble(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every scenario for replicates 0..replicates-1 with paired seeds, reporting after each run.
 
-    Gives the same two tables as ``runner.run_many`` (it calls the same ``run_replicate`` with the same seed
-    tree, in the same order) but in this thread, so the page can show progress run by run and stop early.
+    Gives the same two tables as ``runner.run_many`` with its default calibration (it calls the same
+    ``run_replicate`` with the same seed tree and calibration, in the same order) but in this thread, so the page
+    can show progress run by run and stop early.
     """
     tasks = [(sc, r) for sc in scenarios for r in range(replicates)]
     tables, input_rows = [], []
+    calibration = default_calibration()  # as run_many does by default: the committed calibration, if any
     for done, (sc, r) in enumerate(tasks):
         if should_stop is not None and should_stop():
             raise RunCancelled()
-        table, drawn = runner.run_replicate(sc, seed, r, parameter_values)
+        table, drawn = runner.run_replicate(sc, seed, r, parameter_values, calibration)
         tables.append(table)
         seed_number = replicate_seed_number(seed, r)
         input_rows.extend((sc.name, r, seed_number, key, value) for key, value in drawn.items())
@@ -153,6 +156,7 @@ def run_job(
     number, folder = session.next_run_folder()
     scenarios, _ = prepare_scenarios(spec, folder)
     parameter_values = dict(QUICK_PARAMETERS) if spec.quick else None
+    calibration = default_calibration()
     started = time.perf_counter()
     table, inputs = run_ensemble(scenarios, spec.replicates, spec.seed, parameter_values, on_progress, should_stop)
     wall = time.perf_counter() - started
@@ -161,7 +165,14 @@ def run_job(
         spec.replicates,
         spec.seed,
         {"wall": round(wall, 3), "per_run": round(wall / len(table.groupby(["scenario", "replicate"])), 4)},
-        {"command": "zgcsim dashboard", "parameter_values": parameter_values, "workers": 1},
+        {
+            "command": "zgcsim dashboard",
+            "parameter_values": parameter_values,
+            "workers": 1,
+            "calibration": calibration.manifest_entry()
+            if calibration
+            else "none: central values of the parameter table",
+        },
     )
     out = folder / "results"
     write_results(out, table, inputs, manifest)
