@@ -158,15 +158,15 @@ def test_edited_run_writes_only_inside_its_session_folder_and_pairs_with_its_par
     assert (tto.to_numpy() >= parent.runs.query("indicator == 'tech_transfer_offices' and year == 2022")["value"]).all()
 
 
-def test_failed_run_raises_and_leaves_no_results_folder(tmp_path, monkeypatch):
+def test_failed_run_raises_and_keeps_no_files(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("model exploded")
 
     monkeypatch.setattr(runner, "run_replicate", broken)
     session = SessionFolder(tmp_path)
     with pytest.raises(RuntimeError, match="model exploded"):
-        run_job(JobSpec(scenarios=("no_new_policy",), replicates=1, quick=True), session)
-    assert not list(tmp_path.rglob("results"))
+        run_job(JobSpec(edit=EditSpec("action_plan", "x", {"tto_funded": 9}), replicates=1, quick=True), session)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_job_with_bad_settings_is_refused_before_any_folder_is_made(tmp_path):

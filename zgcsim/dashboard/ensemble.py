@@ -8,6 +8,7 @@ that could leave it (edited-scenario names are restricted to letters, digits, ``
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -145,26 +146,25 @@ def prepare_scenarios(spec: JobSpec, folder: Path) -> tuple[list[Scenario], str 
     return scenarios, toml_text
 
 
-def run_job(
+def _run_into(
     spec: JobSpec,
-    session: SessionFolder,
-    on_progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[list[ResultSet], Path]:
-    """Run a job into a new run folder of the session and return its ResultSets and the results folder."""
-    check_spec(spec)
-    number, folder = session.next_run_folder()
+    folder: Path,
+    on_progress: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[Scenario]]:
+    """Run the job's ensemble (its edited scenario file written in ``folder``); return tables and manifest."""
     scenarios, _ = prepare_scenarios(spec, folder)
     parameter_values = dict(QUICK_PARAMETERS) if spec.quick else None
     calibration = default_calibration()
     started = time.perf_counter()
     table, inputs = run_ensemble(scenarios, spec.replicates, spec.seed, parameter_values, on_progress, should_stop)
     wall = time.perf_counter() - started
+    runs = len(scenarios) * spec.replicates
     manifest = build_manifest(
         scenarios,
         spec.replicates,
         spec.seed,
-        {"wall": round(wall, 3), "per_run": round(wall / len(table.groupby(["scenario", "replicate"])), 4)},
+        {"wall": round(wall, 3), "per_run": round(wall / runs, 4)},
         {
             "command": "zgcsim dashboard",
             "parameter_values": parameter_values,
@@ -174,8 +174,25 @@ def run_job(
             else "none: central values of the parameter table",
         },
     )
-    out = folder / "results"
-    write_results(out, table, inputs, manifest)
+    return table, inputs, manifest, scenarios
+
+
+def run_job(
+    spec: JobSpec,
+    session: SessionFolder,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[list[ResultSet], Path]:
+    """Run a job into a new run folder of the session and return its ResultSets and the results folder."""
+    check_spec(spec)
+    number, folder = session.next_run_folder()
+    try:
+        table, inputs, manifest, scenarios = _run_into(spec, folder, on_progress, should_stop)
+        out = folder / "results"
+        write_results(out, table, inputs, manifest)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a failed or stopped run keeps nothing, not even its folder
+        raise
     origin = f"page run {number}"
     keys = {sc.name: f"{sc.name} @ {origin}" for sc in scenarios}
     parent_key = keys[runner.resolve_scenario(spec.edit.parent).name] if spec.edit is not None else None
