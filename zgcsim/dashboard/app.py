@@ -68,7 +68,8 @@ def _results_root() -> Path:
 def _folder_sets() -> tuple[catalogue.ResultSet, ...]:
     """The result sets of the folders given on the command line (read once, shared read-only by sessions)."""
     folders = _results_folders()
-    names = [Path(f).name for f in folders]
+    # A page run's folder is called 'results': name it with its run folder ('run-001/results').
+    names = [Path(f).name if Path(f).name != "results" else f"{Path(f).parent.name}/results" for f in folders]
     sets = []
     for folder, name in zip(folders, names, strict=True):
         # Name a folder by its own name in the page, unless two folders share it.
