@@ -122,12 +122,10 @@ def test_planner_compares_edits_runs_and_downloads_in_a_real_browser(dashboard, 
 
             # A lever value outside its bounds is refused in the page; a valid one is taken.
             lever = page.locator(".zgc-lever-tto_funded input")
-            lever.fill("999")
-            page.keyboard.press("Enter")
+            lever.fill("999")  # no Enter: the page checks as the planner types
             page.get_by_text("999 is outside the bounds [0, 250] offices").first.wait_for(timeout=10_000)
             assert page.locator(".zgc-run-edit").is_disabled()
             lever.fill("120")
-            page.keyboard.press("Enter")
             page.locator(".zgc-fix-inputs").wait_for(state="detached", timeout=10_000)
 
             # The edited scenario downloads as a TOML file that validates on its own.

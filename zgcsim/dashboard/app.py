@@ -182,10 +182,15 @@ def EnsembleCard() -> None:
                 t("replicates", lg),
                 value=replicates_text,
                 error=t("err_replicates", lg, max=MAX_REPLICATES) if reps is None else False,
+                continuous_update=True,
                 classes=["zgc-replicates"],
             )
             solara.InputText(
-                t("seed", lg), value=seed_text, error=t("err_seed", lg) if seed is None else False, classes=["zgc-seed"]
+                t("seed", lg),
+                value=seed_text,
+                error=t("err_seed", lg) if seed is None else False,
+                continuous_update=True,
+                classes=["zgc-seed"],
             )
         solara.Checkbox(label=t("quick", lg), value=quick)
         if not quick.value:
@@ -241,6 +246,9 @@ def LeverInput(name: str) -> None:
             error=error or False,
             message=hint,
             dense=True,
+            # Update on every keystroke: a value must count before the user's next click (the run buttons
+            # are disabled until some lever is changed, and a disabled button ignores the click).
+            continuous_update=True,
             classes=[f"zgc-lever-{name}"],
         )
 
@@ -263,6 +271,7 @@ def EditCard() -> None:
             value=new_name,
             placeholder=name,
             error=False if name_ok else t("err_name", lg),
+            continuous_update=True,
             classes=["zgc-new-name"],
         )
         solara.Text(t("lever_help", lg), style={"font-size": "12px", "color": "#555"})

@@ -13,7 +13,6 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh, en)
         "在不同政策情景下，16 项目标在 2022 年实现的可能性有多大？",
         "Under a given mix of policies, how likely is each of the 16 targets to be met by 2022?",
     ),
-    "language": ("语言", "Language"),
     "compare_card": ("比较情景", "Compare scenarios"),
     "compare_label": ("要比较的结果", "Results to compare"),
     "compare_help": (
@@ -84,7 +83,6 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "year": ("年份", "Year"),
     "quick_tag": ("快速试算", "quick test"),
     "runs_tag": ("{n} 次运行", "{n} runs"),
-    "page_run": ("本页运行 {n}", "page run {n}"),
     "err_not_number": ("不是数字：{text}", "not a number: {text}"),
     "err_bounds": ("{value} 超出范围 [{low}, {high}] {unit}", "{value} is outside the bounds [{low}, {high}] {unit}"),
     "err_replicates": ("运行次数须在 1 到 {max} 之间", "runs per scenario must be from 1 to {max}"),
@@ -93,7 +91,6 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh, en)
         "名称只能含字母、数字、_ 和 -，且不能与出发情景或情景库中的情景同名",
         "the name may hold only letters, digits, _ and -, and must differ from the parent's and the library's",
     ),
-    "err_pick": ("请至少选择一个情景。", "Choose at least one scenario."),
 }
 
 
