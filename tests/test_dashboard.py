@@ -46,6 +46,27 @@ def test_lever_input_that_is_not_a_number_is_refused():
     assert value is None and "not a number" in message
 
 
+def test_fraction_for_a_counting_lever_is_refused():
+    value, message = check_lever_input("tto_funded", "12.5")
+    assert value is None and "whole number" in message
+    assert check_lever_input("tto_funded", "12") == (12.0, None)
+
+
+@pytest.mark.parametrize("name", catalogue.library_names())
+def test_every_library_scenario_edited_and_written_validates_and_round_trips(name, tmp_path):
+    parent = runner.resolve_scenario(name)
+    edited = edit_scenario(parent, {"talent_programme": 2.5, "tto_funded": 80}, "edited", dt.date(2019, 1, 1))
+    path = tmp_path / "edited.toml"
+    path.write_text(scenario_toml(edited, parent.name, {"talent_programme": 2.5}), encoding="utf-8")
+    reloaded = load_scenario(path)
+    assert [reloaded.levers_on(d) for d in QUARTERS] == [edited.levers_on(d) for d in QUARTERS]
+    fields = ("kind", "start", "quarters", "magnitude", "sectors", "firms", "reason", "reference")
+    assert [tuple(getattr(e, f) for f in fields) for e in reloaded.events] == [
+        tuple(getattr(e, f) for f in fields) for e in edited.events
+    ]
+    assert dict(reloaded.uncertain_ranges) == dict(edited.uncertain_ranges)
+
+
 def test_blank_lever_input_keeps_the_parent_value_and_a_valid_one_is_accepted():
     assert check_lever_input("hte_tax_rate", "  ") == (None, None)
     assert check_lever_input("hte_tax_rate", "0.12") == (0.12, None)

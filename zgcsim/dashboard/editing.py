@@ -17,7 +17,7 @@ import tomli_w
 
 from zgcsim.dashboard.i18n import lever_unit, t
 from zgcsim.levers import BY_NAME
-from zgcsim.scenario import FIRST_DAY, LeverChange, Scenario, with_levers
+from zgcsim.scenario import FIRST_DAY, UNUSED_EVENT_KEYS, Event, LeverChange, Scenario, with_levers
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 
@@ -25,7 +25,8 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 def check_lever_input(name: str, text: str, lang: str = "en") -> tuple[float | None, str | None]:
     """Parse what was typed for lever ``name``: (value, None), (None, None) when blank, or (None, message).
 
-    A value outside the lever's bounds is refused with a message naming the bounds and the unit.
+    A value outside the lever's bounds is refused with a message naming the bounds and the unit; so is a
+    fraction for a lever that counts (offices, platforms) or switches (0/1).
     """
     text = (text or "").strip()
     if not text:
@@ -35,9 +36,11 @@ def check_lever_input(name: str, text: str, lang: str = "en") -> tuple[float | N
     except ValueError:
         return None, t("err_not_number", lang, text=text)
     lever = BY_NAME[name]
+    unit = lever_unit(name, lang)
     if not math.isfinite(value) or not lever.low <= value <= lever.high:
-        unit = lever_unit(name, lang)
         return None, t("err_bounds", lang, value=text, low=f"{lever.low:g}", high=f"{lever.high:g}", unit=unit)
+    if lever.whole and value != int(value):
+        return None, t("err_whole", lang, value=text, unit=unit)
     return value, None
 
 
@@ -66,6 +69,23 @@ def _joined(texts: list[str]) -> str:
     return "; ".join(dict.fromkeys(s for s in texts if s))
 
 
+def _event_table(event: Event) -> dict:
+    """An event as a TOML table, leaving out what the event's kind gives no meaning (as the parser requires)."""
+    table = {"kind": event.kind, "start": event.start, "magnitude": event.magnitude}
+    if "quarters" not in UNUSED_EVENT_KEYS.get(event.kind, ()):
+        table["quarters"] = event.quarters
+    if event.sectors:
+        table["sectors"] = list(event.sectors)
+    if "firms" not in UNUSED_EVENT_KEYS.get(event.kind, ()):
+        table["firms"] = event.firms
+    return {**table, "reason": event.reason, "reference": event.reference}
+
+
+def _number(lever_name: str, value: float) -> float | int:
+    """A lever value as the file should hold it: whole-number levers (counts, switches) as integers."""
+    return int(value) if BY_NAME[lever_name].whole else value
+
+
 def scenario_toml(scenario: Scenario, parent_name: str, changed: Mapping[str, float]) -> str:
     """Write ``scenario`` as a self-contained scenario file (TOML text) that ``zgcsim validate`` accepts."""
     levers = {}
@@ -73,7 +93,7 @@ def scenario_toml(scenario: Scenario, parent_name: str, changed: Mapping[str, fl
         if not changes:
             continue
         levers[lever_name] = {
-            "values": {c.start.isoformat(): c.value for c in changes},
+            "values": {c.start.isoformat(): _number(lever_name, c.value) for c in changes},
             "reason": _joined([c.reason for c in changes]) or "inherited from " + parent_name,
             "reference": _joined([c.reference for c in changes]) or BY_NAME[lever_name].reference,
         }
@@ -85,19 +105,7 @@ def scenario_toml(scenario: Scenario, parent_name: str, changed: Mapping[str, fl
     if levers:
         document["levers"] = levers
     if scenario.events:
-        document["events"] = [
-            {
-                "kind": e.kind,
-                "start": e.start,
-                "quarters": e.quarters,
-                "magnitude": e.magnitude,
-                **({"sectors": list(e.sectors)} if e.sectors else {}),
-                **({"firms": e.firms} if e.firms else {}),
-                "reason": e.reason,
-                "reference": e.reference,
-            }
-            for e in scenario.events
-        ]
+        document["events"] = [_event_table(e) for e in scenario.events]
     if scenario.uncertain_ranges:
         document["uncertain"] = {
             k: {"low": lo, "high": hi} for k, (lo, hi) in sorted(scenario.uncertain_ranges.items())

@@ -85,6 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "runs_tag": ("{n} 次运行", "{n} runs"),
     "err_not_number": ("不是数字：{text}", "not a number: {text}"),
     "err_bounds": ("{value} 超出范围 [{low}, {high}] {unit}", "{value} is outside the bounds [{low}, {high}] {unit}"),
+    "err_whole": ("{value} 须为整数（{unit}）", "{value} must be a whole number ({unit})"),
     "err_replicates": ("运行次数须在 1 到 {max} 之间", "runs per scenario must be from 1 to {max}"),
     "err_seed": ("种子须为非负整数", "the seed must be a whole number, 0 or more"),
     "err_name": (
