@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from zgcsim import dashboard
 from zgcsim.errors import UserInputError
 
 DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
@@ -216,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("name", nargs="?")
     scenarios.set_defaults(func=_cmd_scenarios)
+
+    dashboard.register(sub)
     return parser
 
 
