@@ -108,8 +108,24 @@ class ParkModel(mesa.Model):
         ctx = self._context()
         ent.set_rd_fixed_effects(self.firms, ctx)
         self._anchor_start_year(ctx)
+        self._anchor_listings()
         self._seed_listing_pipeline()
         self.history[start_year] = compute_all(self)
+
+    def _anchor_listings(self) -> None:
+        """Set the yearly filing rate of eligible firms so the start year's listing flow is met.
+
+        Like the knowledge rules, the listing rule is anchored on an observed flow (``new_listings_<year>``):
+        filings x 80 % approval = that flow, given the firms then eligible under the venues then open; after
+        that, listings move with the eligible pool, the venues (STAR, Beijing) and the listing-support lever.
+        """
+        f, open_venues = self.firms, [e for e in self.exchanges if e.is_open(self.levers)]
+        eligible = np.zeros(len(f), bool)
+        for venue in open_venues:
+            eligible |= venue.eligible(f)
+        eligible &= ~f.listed & f.active
+        weight = np.where(f.vc_total > 0, 1.5, 1.0)[eligible].sum()
+        self.params["ipo_filing_rate"] = self.base["new_listings"] / (0.8 * max(weight, 1.0))
 
     def _seed_listing_pipeline(self) -> None:
         """Filings pending at the start: eligible firms that filed in the six quarters before.

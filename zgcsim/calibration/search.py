@@ -32,7 +32,6 @@ CALIBRATED = (
     "startup_entry_rate",
     "exit_hazard_scale",
     "employment_elasticity",
-    "ipo_filing_rate",
     "returnee_hire_share",
     "grant_rate",
     "patent_lapse_rate",
