@@ -185,7 +185,7 @@ def fan_small_multiples(
     bases: set[str] = set()
     for ax, key in zip(axes.flat, indicators, strict=False):
         _draw_fan(ax, summary, key, lang, scenarios, observed, compact=True)
-        ax.set_title(_title(key, lang, 36 if lang == "zh" else 36), loc="left", fontsize=8.5)
+        ax.set_title(_title(key, lang, 36), loc="left", fontsize=8.5)
         ax.set_ylabel(wrap(unit_label(key, lang), 22), fontsize=7)
         ax.tick_params(labelsize=7)
         if observed is not None:
