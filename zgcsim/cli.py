@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zgcsim.errors import UserInputError
+from zgcsim.reporting import cli as reporting_cli
 
 DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
 DEFAULT_REPLICATES = 100
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("name", nargs="?")
     scenarios.set_defaults(func=_cmd_scenarios)
+    reporting_cli.register(sub)
     return parser
 
 
