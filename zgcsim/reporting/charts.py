@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from zgcsim.indicators import REGISTRY, TARGET_KEYS
 from zgcsim.levers import BY_NAME as LEVERS_BY_NAME
 from zgcsim.reporting import tables
-from zgcsim.reporting.labels import t
+from zgcsim.reporting.labels import PARAMETER_NAMES_ZH, t
 from zgcsim.reporting.style import (
     A4_LANDSCAPE,
     OBSERVED_COLOUR,
@@ -308,10 +308,10 @@ def paired_difference_chart(
 
 
 def _parameter_label(name: str, lang: str) -> str:
+    if lang != "zh":
+        return name
     lever = LEVERS_BY_NAME.get(name)
-    if lang == "zh" and lever is not None:
-        return lever.name_zh
-    return name
+    return lever.name_zh if lever is not None else PARAMETER_NAMES_ZH.get(name, name)
 
 
 def sensitivity_chart(table: pd.DataFrame, method: str, lang: str, *, top: int = 6) -> Figure:
@@ -340,11 +340,13 @@ def sensitivity_chart(table: pd.DataFrame, method: str, lang: str, *, top: int =
             ax.barh(y - 0.12, rows["S1"], height=0.35, color="#08519C")
             ax.errorbar(rows["ST"], y + 0.25, xerr=rows["ST_conf"], fmt="none", ecolor="#777777", elinewidth=0.8)
             ax.errorbar(rows["S1"], y - 0.12, xerr=rows["S1_conf"], fmt="none", ecolor="#08306B", elinewidth=0.8)
+            # S1 and ST lie in [0, 1] up to estimation error; negative estimates are noise and are cut at zero
             ax.set_xlim(0, max(1.0, float((rows["ST"] + rows["ST_conf"]).max()) * 1.05))
         else:
             ax.barh(y, rows["mu_star"], color="#9ECAE1")
             ax.errorbar(rows["mu_star"], y, xerr=rows["mu_star_conf"], fmt="none", ecolor="#555555", elinewidth=0.8)
             ax.plot(rows["sigma"], y, linestyle="", marker="|", color="#08519C", markersize=9, mew=2)
+            ax.set_xlim(left=0)  # μ* is a mean absolute effect: its interval below zero carries no information
             ax.xaxis.set_major_formatter(tick_value)
         ax.set_yticks(y, names, fontsize=6.5)
         ax.tick_params(axis="x", labelsize=6.5)

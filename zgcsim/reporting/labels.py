@@ -59,3 +59,27 @@ def t(key: str, lang: str, **fields: object) -> str:
     """The text ``key`` in ``lang``, with ``{field}`` placeholders filled."""
     text = TEXT[key][lang]
     return text.format(**fields) if fields else text
+
+
+# Chinese display names of the uncertain inputs (zgcsim.parameters, kind 'uncertain'); other parameters are shown
+# by their key.
+PARAMETER_NAMES_ZH = {
+    "n_firms_2017": "2017年企业数",
+    "employees_2017": "2017年从业人员",
+    "st_intensity_2017": "2017年科技经费投入强度",
+    "profit_margin_2017": "2017年利润率",
+    "listed_2017": "2017年上市企业数",
+    "talent_2017": "2017年外籍和归国人才",
+    "tto_2017": "2017年技术转移机构数",
+    "platforms_2017": "2017年开放式创新平台数",
+    "energy_intensity_2017": "2017年万元增加值能耗",
+    "global_list_firms_2017": "2017年世界榜单企业数",
+    "n_universities": "高校数",
+    "n_institutes": "科研院所数",
+    "vc_investment_2017": "2017年创业投资额",
+    "startup_entry_rate": "新企业进入率",
+    "sector_share_noise": "行业收入结构扰动",
+    "gi1000_cutoff_growth": "全球创新千强门槛增速",
+    "demand_growth": "名义需求增速",
+    "research_budget_2017": "2017年高校院所科研经费",
+}

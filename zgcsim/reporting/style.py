@@ -127,7 +127,6 @@ def house_style(lang: str) -> Iterator[None]:
         "ytick.labelsize": 8,
         "figure.dpi": 100,
         "savefig.dpi": 300,
-        "savefig.bbox": "tight",
         # Type 3 (matplotlib's default): Type 42 mislabels the CFF-based Noto CJK fonts and PDF readers complain.
         "pdf.fonttype": 3,
         "svg.fonttype": "path",  # SVG shows the same glyphs on a machine without the font
