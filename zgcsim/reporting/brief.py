@@ -24,6 +24,7 @@ from zgcsim.reporting.labels import t
 from zgcsim.reporting.methods import Section, marker_rule, methods_sections
 from zgcsim.reporting.pdfflow import Flow
 from zgcsim.reporting.style import (
+    A4_LANDSCAPE,
     format_value,
     house_style,
     indicator_name,
@@ -325,6 +326,7 @@ def build_brief(
             bar.update()
             for title, draw in chart_pages:
                 fig = draw()
+                fig.set_size_inches(A4_LANDSCAPE)  # every PDF page the same size; constrained layout re-fits
                 pdf.savefig(fig)
                 page_titles.append(title)
                 encoded = base64.b64encode(_png(fig)).decode("ascii")

@@ -223,7 +223,7 @@ def attainment_heatmap(
             f"{p:.2f}\n{mark}" if np.isfinite(p) else "-",
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9,
             color="white" if dark else "black",
         )
     ax.set_xticks(range(len(scenarios)), [wrap(scenario_label(s, lang, titles), 26) for s in scenarios])
@@ -234,7 +234,7 @@ def attainment_heatmap(
         + tables.target_expression(REGISTRY[k].target, unit_label(k, lang))
         for k in keys
     ]
-    ax.set_yticks(range(len(keys)), row_labels, fontsize=7)
+    ax.set_yticks(range(len(keys)), row_labels, fontsize=8)
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():

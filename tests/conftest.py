@@ -1,0 +1,73 @@
+"""Shared fixtures: one small results folder per test session (and the analysis tables that charts read)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+SMALL = {"n_firms_2017": 3000}
+
+
+@pytest.fixture(scope="session")
+def small_results(tmp_path_factory: pytest.TempPathFactory):
+    """A results folder of no_new_policy vs action_plan, 3 paired replicates, small population."""
+    from zgcsim import runner
+    from zgcsim.results import build_manifest, write_results
+
+    scenarios = [runner.resolve_scenario(s) for s in ("no_new_policy", "action_plan")]
+    table, inputs = runner.run_many(scenarios, replicates=3, seed=1, parameter_values=SMALL, workers=1, progress=False)
+    out = tmp_path_factory.mktemp("results") / "small"
+    write_results(out, table, inputs, build_manifest(scenarios, 3, 1, {"wall": 0.0}))
+    return out
+
+
+@pytest.fixture(scope="session")
+def analysis_dir(tmp_path_factory: pytest.TempPathFactory):
+    """sobol.csv and morris.csv in the columns ``zgcsim analyze`` writes, from SALib on the Ishigami function.
+
+    A real SALib analysis of a known test function (not model output), so the chart code sees genuine indices.
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+    from SALib.test_functions import Ishigami
+
+    problem = {"num_vars": 3, "names": ["demand_growth", "tto_2017", "talent_2017"], "bounds": [[-np.pi, np.pi]] * 3}
+    folder = tmp_path_factory.mktemp("analysis")
+    x = sobol_sample.sample(problem, 64, seed=1)
+    rows = []
+    for key, scale in (("rd_intensity", 1.0), ("listed_companies", 2.0)):
+        s = sobol_analyze.analyze(problem, scale * Ishigami.evaluate(x), seed=1)
+        for i, name in enumerate(problem["names"]):
+            rows.append([key, name, s["S1"][i], s["S1_conf"][i], s["ST"][i], s["ST_conf"][i]])
+    pd.DataFrame(rows, columns=["indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf"]).to_csv(
+        folder / "sobol.csv", index=False
+    )
+    x = morris_sample.sample(problem, 8, seed=1)
+    rows = []
+    for key, scale in (("rd_intensity", 1.0), ("listed_companies", 2.0)):
+        m = morris_analyze.analyze(problem, x, scale * Ishigami.evaluate(x), seed=1)
+        for i, name in enumerate(problem["names"]):
+            rows.append([key, name, m["mu_star"][i], m["mu_star_conf"][i], m["sigma"][i]])
+    pd.DataFrame(rows, columns=["indicator", "parameter", "mu_star", "mu_star_conf", "sigma"]).to_csv(
+        folder / "morris.csv", index=False
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def calibration_fit(tmp_path_factory: pytest.TempPathFactory):
+    """A calibration fit table in the shape issue 4 writes (test input: observed values with a made-up band)."""
+    years = np.arange(2013, 2018)
+    rows = []
+    for series, start in (("total_revenue", 30000.0), ("value_added", 4200.0)):
+        for i, year in enumerate(years):
+            mid = start * 1.14**i
+            rows.append([series, int(year), mid * 1.02 if i % 2 else np.nan, mid * 0.9, mid, mid * 1.1])
+    folder = tmp_path_factory.mktemp("calibration")
+    pd.DataFrame(rows, columns=["series", "year", "observed", "sim_p05", "sim_p50", "sim_p95"]).to_csv(
+        folder / "fit.csv", index=False
+    )
+    return folder / "fit.csv"
