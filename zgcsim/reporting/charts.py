@@ -67,8 +67,12 @@ def _draw_fan(
         if s.empty:
             continue
         c = colours[scenario]
-        ax.fill_between(s["year"], s["p05"], s["p95"], color=c, alpha=0.13, linewidth=0)
-        ax.fill_between(s["year"], s["p25"], s["p75"], color=c, alpha=0.30, linewidth=0)
+        ax.fill_between(s["year"], s["p05"], s["p95"], color=c, alpha=0.12, linewidth=0)
+        ax.fill_between(s["year"], s["p25"], s["p75"], color=c, alpha=0.25, linewidth=0)
+        if not compact:
+            # Edges keep each scenario's bands traceable where they overlap (fills alone blend into one colour).
+            for col, style in (("p25", "-"), ("p75", "-"), ("p05", ":"), ("p95", ":")):
+                ax.plot(s["year"], s[col], color=c, linewidth=0.7, linestyle=style, alpha=0.9)
         ax.plot(s["year"], s["p50"], color=c, linewidth=1.8 if not compact else 1.3)
     baseline = tables.baseline_2017(summary, key)
     if np.isfinite(baseline):
@@ -98,7 +102,8 @@ def _draw_fan(
             years.append(int(obs["year"].min()))
     ax.set_xlim(min(years) - 0.4, 2022.4)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6 if compact else 12))
-    ax.axvspan(2017, 2022.4, color="#F4F4F4", zorder=0, linewidth=0)  # the projection period
+    if min(years) < 2017:
+        ax.axvspan(2017, 2022.4, color="#F4F4F4", zorder=0, linewidth=0)  # the projection, set off from the data
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5 if compact else 7))
     ax.yaxis.set_major_formatter(tick_value)
     lo, hi = ax.get_ylim()
@@ -112,8 +117,8 @@ def _fan_legend(lang: str, scenarios: Sequence[str], titles: dict[str, str] | No
         (Line2D([], [], color=colours[s], linewidth=1.8), scenario_label(s, lang, titles)) for s in scenarios
     ]
     handles += [
-        (Patch(facecolor="#888888", alpha=0.30), t("band_50", lang)),
-        (Patch(facecolor="#888888", alpha=0.13), t("band_90", lang)),
+        (Patch(facecolor="#888888", alpha=0.25, edgecolor="#555555"), t("band_50", lang)),
+        (Patch(facecolor="#888888", alpha=0.12, edgecolor="#555555", linestyle=":"), t("band_90", lang)),
         (Line2D([], [], color="#777777", linestyle=":", marker="D", markersize=4), t("baseline", lang)),
         (Line2D([], [], color=TARGET_COLOUR, linestyle="--"), t("target", lang)),
     ]
@@ -158,11 +163,12 @@ def fan_chart(
     fig = Figure(figsize=(7.0, 4.6), layout="constrained")
     ax = fig.add_subplot()
     _draw_fan(ax, summary, indicator, lang, scenarios, observed, compact=False)
-    ax.set_title(_title(indicator, lang, 70), loc="left", fontweight="bold")
-    ax.set_ylabel(unit_label(indicator, lang))
     target_text = _target_text(indicator, lang)
+    # the target goes on its own line under the title, so a long name never runs into it
+    ax.set_title(_title(indicator, lang, 70), loc="left", fontweight="bold", pad=16 if target_text else 6)
+    ax.set_ylabel(unit_label(indicator, lang))
     if target_text:
-        ax.text(0.99, 1.01, target_text, transform=ax.transAxes, ha="right", va="bottom", color=TARGET_COLOUR)
+        ax.text(0.0, 1.015, target_text, transform=ax.transAxes, ha="left", va="bottom", color=TARGET_COLOUR)
     bases = set(observed.loc[observed["series"] == indicator, "basis"]) if observed is not None else set()
     handles = _fan_legend(lang, scenarios, titles, bases)
     fig.legend(*zip(*handles, strict=True), loc="outside lower center", ncol=3)
