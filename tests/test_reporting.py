@@ -155,6 +155,18 @@ def test_zh_without_cjk_font_exits_2_with_install_hint_and_en_still_works(small_
     assert (tmp_path / "heatmap_en.png").stat().st_size > 10_000
 
 
+def test_brief_rejects_bad_input_with_exit_2_and_writes_nothing(small_results, tmp_path, capsys):
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    out = tmp_path / "out"
+    assert main(["brief", str(tmp_path / "missing"), "--lang", "en", "--out", str(out)]) == 2
+    assert main(["brief", str(small_results), "--lang", "en", "--out", str(not_a_folder)]) == 2
+    assert main(["brief", str(small_results), "--lang", "en", "--reference", "nope", "--out", str(out)]) == 2
+    assert main(["brief", str(small_results), "--lang", "en", "--analysis", str(tmp_path), "--out", str(out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 4
+    assert not out.exists() or not list(out.iterdir())
+
+
 def test_a_missing_glyph_is_an_error_not_a_box(monkeypatch):
     monkeypatch.setattr(style, "find_cjk_font", lambda: None)
     with house_style("en"), pytest.raises(UserWarning, match="missing from"):

@@ -296,6 +296,8 @@ def build_brief(
     calib = inputs.load_calibration(calib_path) if calib_path is not None else None
     calib_note = _x("calib_present", lang, path=calib_path) if calib is not None else _x("calib_absent", lang)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserInputError("exists and is not a folder", path=out, key="--out")
     out.mkdir(parents=True, exist_ok=True)
 
     today = dt.date.today().isoformat()

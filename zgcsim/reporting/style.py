@@ -47,7 +47,14 @@ CJK_INSTALL_HINT = (
 
 # Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
 # auxiliaries alike; the targets carry their own English unit).
-_UNIT_EN = {"亿元": "100 million CNY"}
+_UNIT_EN = {"亿元": "100 million CNY", "万元": "10k CNY"}
+
+
+def _english_unit(unit: str) -> str:
+    for zh, en in _UNIT_EN.items():
+        unit = unit.replace(zh, en)
+    return unit
+
 
 # Display names of the library scenarios in Chinese (scenario files carry an English title only).
 SCENARIO_NAMES_ZH = {
@@ -162,12 +169,12 @@ def unit_label(key: str, lang: str) -> str:
         return ind.unit
     if ind.target is not None:
         return ind.target.unit_en
-    return _UNIT_EN.get(ind.unit, ind.unit)
+    return _english_unit(ind.unit)
 
 
 def unit_text(unit: str, lang: str) -> str:
     """A unit as written in the data files, in ``lang`` (Chinese units get their English gloss in 'en')."""
-    return unit if lang == "zh" else _UNIT_EN.get(unit, unit)
+    return unit if lang == "zh" else _english_unit(unit)
 
 
 def scenario_label(name: str, lang: str, titles: dict[str, str] | None = None) -> str:
