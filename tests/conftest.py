@@ -89,15 +89,18 @@ def analysis_dir(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def calibration_fit(tmp_path_factory: pytest.TempPathFactory):
-    """A calibration fit table in the shape issue 4 writes (test input: observed values with a made-up band)."""
-    years = np.arange(2013, 2018)
+    """A calibration fit table in the columns ``zgcsim calibrate`` writes (test input, made-up numbers).
+
+    Includes a mid-year row (period 'Jun') and a lower-bound observation, as the real table can.
+    """
     rows = []
     for series, start in (("total_revenue", 30000.0), ("value_added", 4200.0)):
-        for i, year in enumerate(years):
+        for i, year in enumerate(range(2014, 2018)):
             mid = start * 1.14**i
-            rows.append([series, int(year), mid * 1.02 if i % 2 else np.nan, mid * 0.9, mid, mid * 1.1])
+            basis = "lower_bound" if i == 1 else "sourced"
+            rows.append([series, year, "FY", mid * 1.02, basis, mid * 0.9, mid, mid * 1.1, mid, True])
+    rows.append(["invention_patents_held", 2017, "Jun", 72000.0, "sourced", 65000.0, 70000.0, 76000.0, 70500.0, True])
+    columns = ["series", "year", "period", "observed", "basis", "sim_p05", "sim_p50", "sim_p95", "sim_best"]
     folder = tmp_path_factory.mktemp("calibration")
-    pd.DataFrame(rows, columns=["series", "year", "observed", "sim_p05", "sim_p50", "sim_p95"]).to_csv(
-        folder / "fit.csv", index=False
-    )
+    pd.DataFrame(rows, columns=[*columns, "within_tolerance"]).to_csv(folder / "fit.csv", index=False)
     return folder / "fit.csv"

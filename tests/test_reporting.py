@@ -181,6 +181,17 @@ def test_printable_replaces_chinese_only_when_no_cjk_font(monkeypatch):
     assert style.printable("人民网 2018-12-20, 《中关村报告》") == "[zh] 2018-12-20, [zh]"
 
 
+def test_calibration_note_names_the_calibration_the_runs_sampled(tmp_path):
+    from zgcsim.reporting.brief import calibration_note
+
+    used = {"id": "abc123", "members": 40, "path": "calibration/calibration.json", "sha256": "f" * 64}
+    note = calibration_note({**used, "data_matches_current": False}, None, "en")
+    assert "abc123" in note and "40 parameter sets" in note and "different version" in note
+    assert "no 2013-2017 fit chart" in note
+    assert "abc123" in calibration_note(used, tmp_path / "fit.csv", "zh") and "fit.csv" in note
+    assert "未使用校准" in calibration_note(None, None, "zh")
+
+
 def test_status_marker_rule_boundaries():
     assert [tables.status(p) for p in (1.0, 0.8, 0.79, 0.2, 0.19, 0.0)] == [
         "met",
@@ -270,7 +281,7 @@ def test_brief_headline_and_methods_content(briefs, small_results):
     en = briefs["en"].html.read_text(encoding="utf-8")
     assert "企业科技经费投入强度达到6%" in zh  # the plan's own wording
     assert "达成概率 ≥ 0.8" in zh and "at least 0.8" in en  # the marker rule is stated
-    assert "No calibration fit table was found" in en  # absent calibration is said, not hidden
+    assert "No calibration fit table" in en and "use no calibration" in en  # absence is said, not hidden
     assert "fit.csv" in zh and "未找到校准拟合表" not in zh  # present calibration is named with its file
     manifest = inputs.load_results(small_results).manifest
     for text in (zh, en):

@@ -68,12 +68,26 @@ _TEXT = {
         "zh": "校准拟合图比较2013-2017年模拟值与观测值（{path}）。",
         "en": "The calibration chart compares simulated and observed values for 2013-2017 ({path}).",
     },
-    "calib_absent": {
-        "zh": "未找到校准拟合表（calibration/fit.csv）：本简报未展示2013-2017年的校准拟合。行为参数取文献先验的中心值"
-        "或起始值（参数类别见上文），尚未经过校准；请据此解读结果。",
-        "en": "No calibration fit table was found (calibration/fit.csv), so this brief shows no 2013-2017 fit. "
-        "Behavioural parameters are at their prior central values or starting guesses and have not been "
-        "calibrated; read the results with that in mind.",
+    "calib_used": {
+        "zh": "本结果使用校准 {id}（{members} 组参数，文件 {path}，SHA-256 前12位 {sha}）：每次模拟从中抽取一组参数，"
+        "各情景相同。{match}",
+        "en": "These runs sample calibration {id} ({members} parameter sets; file {path}, SHA-256 {sha}...): each "
+        "replicate draws one set, the same in every scenario. {match}",
+    },
+    "calib_match": {"zh": "校准所用数据与当前数据一致。", "en": "It was fitted to the data file now in use."},
+    "calib_mismatch": {
+        "zh": "注意：校准所用数据与当前数据文件不一致。",
+        "en": "Warning: it was fitted to a different version of the data file.",
+    },
+    "calib_none": {
+        "zh": "本结果未使用校准：行为参数取文献先验的中心值或起始值（参数类别见上文）；请据此解读结果。",
+        "en": "These runs use no calibration: behavioural parameters are at their prior central values or starting "
+        "guesses (parameter kinds above); read the results with that in mind.",
+    },
+    "calib_no_fit": {
+        "zh": "未找到校准拟合表（fit.csv，由 zgcsim calibrate 写出），本简报未展示2013-2017年的校准拟合图。",
+        "en": "No calibration fit table (fit.csv, written by zgcsim calibrate) was found, so this brief shows no "
+        "2013-2017 fit chart.",
     },
     "page": {"zh": "第{n}页", "en": "page {n}"},
 }
@@ -91,6 +105,18 @@ class BriefFiles:
     html: Path
     pdf: Path
     pages: list[str]
+
+
+def calibration_note(used: dict | None, fit_path: Path | None, lang: str) -> str:
+    """What the brief says about calibration: the one the runs sampled (from the manifest) and where its fit is."""
+    if used:
+        match = _x("calib_match" if used.get("data_matches_current", True) else "calib_mismatch", lang)
+        fields = {k: used.get(k, "?") for k in ("id", "members", "path")}
+        note = _x("calib_used", lang, sha=str(used.get("sha256", ""))[:12], match=match, **fields)
+    else:
+        note = _x("calib_none", lang)
+    fit = _x("calib_present", lang, path=fit_path) if fit_path is not None else _x("calib_no_fit", lang)
+    return f"{note} {fit}"
 
 
 def headline_rows(results: inputs.Results, lang: str) -> list[dict[str, object]]:
@@ -292,9 +318,14 @@ def build_brief(
         raise UserInputError(f"scenario {reference!r} is not in the results", key="--reference")
     sens_path = inputs.find_optional(results.path, analysis, ("analysis",))
     sensitivity = inputs.load_sensitivity(sens_path) if sens_path is not None else None
-    calib_path = inputs.find_optional(results.path, calibration, ("calibration/fit.csv",))
+    used = results.manifest.get("calibration")
+    used = used if isinstance(used, dict) else None
+    candidates = ["calibration/fit.csv"]
+    if used and used.get("path"):
+        candidates.append(str(Path(used["path"]).parent / "fit.csv"))  # beside the calibration the runs sampled
+    calib_path = inputs.find_optional(results.path, calibration, tuple(candidates))
     calib = inputs.load_calibration(calib_path) if calib_path is not None else None
-    calib_note = _x("calib_present", lang, path=calib_path) if calib is not None else _x("calib_absent", lang)
+    calib_note = calibration_note(used, calib_path if calib is not None else None, lang)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError("exists and is not a folder", path=out, key="--out")

@@ -380,38 +380,76 @@ def sensitivity_chart(table: pd.DataFrame, method: str, lang: str, *, top: int =
 
 
 def calibration_chart(fit: pd.DataFrame, lang: str) -> Figure:
-    """Simulated (median, 5-95 % band) against observed values, 2013-2017, one panel per series."""
-    series = list(dict.fromkeys(fit["series"]))
-    ncols = min(4, len(series))
-    nrows = int(np.ceil(len(series) / ncols))
+    """Simulated (median, 5-95 %) against observed values, 2013-2017, one panel per series (and period).
+
+    Reads the ``fit.csv`` of ``zgcsim calibrate``; its optional ``period`` column puts non-full-year moments (e.g.
+    a mid-year patent stock) in panels of their own, and its optional ``basis`` column marks observations as the
+    fan charts do. A series with a single year gets an interval instead of a band.
+    """
+    fit = fit.copy()
+    period = fit["period"].astype(str) if "period" in fit else pd.Series("FY", index=fit.index)
+    fit["_panel"] = np.where(period == "FY", fit["series"], fit["series"] + " (" + period + ")")
+    fit["_basis"] = fit.get("basis", "sourced")
+    panels = list(dict.fromkeys(fit["_panel"]))
+    ncols = min(4, len(panels))
+    nrows = int(np.ceil(len(panels) / ncols))
     fig = Figure(figsize=(A4_LANDSCAPE[0], max(3.2, 2.3 * nrows + 1.0)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax, key in zip(axes, series, strict=False):
-        rows = fit[fit["series"] == key].sort_values("year")
-        ax.fill_between(rows["year"], rows["sim_p05"], rows["sim_p95"], color="#0072B2", alpha=0.18, linewidth=0)
-        ax.plot(rows["year"], rows["sim_p50"], color="#0072B2", linewidth=1.5)
+    sim = "#0072B2"
+    bases: set[str] = set()
+    for ax, panel in zip(axes, panels, strict=False):
+        rows = fit[fit["_panel"] == panel].sort_values("year")
+        key = str(rows["series"].iloc[0])
+        if len(rows) > 1:
+            ax.fill_between(rows["year"], rows["sim_p05"], rows["sim_p95"], color=sim, alpha=0.18, linewidth=0)
+            ax.plot(rows["year"], rows["sim_p50"], color=sim, linewidth=1.5)
+        else:
+            low, high = rows["sim_p50"] - rows["sim_p05"], rows["sim_p95"] - rows["sim_p50"]
+            ax.errorbar(
+                rows["year"], rows["sim_p50"], yerr=[low, high], fmt="none", ecolor=sim, elinewidth=6, alpha=0.3
+            )
+            ax.plot(rows["year"], rows["sim_p50"], marker="_", color=sim, markersize=14, mew=2, linestyle="")
+            ax.set_xlim(rows["year"].iloc[0] - 1, rows["year"].iloc[0] + 1)
         obs = rows.dropna(subset=["observed"])
-        ax.scatter(obs["year"], obs["observed"], color=OBSERVED_COLOUR, s=18, zorder=5)
+        for basis, style in BASIS_MARKERS.items():
+            o = obs[obs["_basis"] == basis]
+            if len(o):
+                bases.add(basis)
+                ax.scatter(
+                    o["year"],
+                    o["observed"],
+                    s=22,
+                    marker=style["marker"],
+                    facecolors=style["facecolor"],
+                    edgecolors=OBSERVED_COLOUR,
+                    zorder=5,
+                )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         ax.yaxis.set_major_formatter(tick_value)
         ax.tick_params(labelsize=7)
+        suffix = panel[len(key) :]
         if key in REGISTRY:
-            ax.set_title(_title(key, lang, 30, numbered=False), loc="left", fontsize=8.5)
+            ax.set_title(_title(key, lang, 30, numbered=False) + suffix, loc="left", fontsize=8.5)
             ax.set_ylabel(wrap(unit_label(key, lang), 22), fontsize=7)
         else:
-            ax.set_title(key, loc="left", fontsize=8.5)
-    for ax in axes[len(series) :]:
+            ax.set_title(panel, loc="left", fontsize=8.5)
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    handles = [
-        Line2D([], [], color="#0072B2", linewidth=1.5),
-        Patch(color="#0072B2", alpha=0.18),
-        Line2D([], [], linestyle="", marker="o", color=OBSERVED_COLOUR),
-    ]
-    fig.legend(
-        handles,
-        [t("sim_median", lang), t("sim_band", lang), t("observed", lang)],
-        loc="outside lower center",
-        ncol=3,
-    )
+    handles: list = [Line2D([], [], color=sim, linewidth=1.5), Patch(color=sim, alpha=0.18)]
+    labels = [t("sim_median", lang), t("sim_band", lang)]
+    for basis, style in BASIS_MARKERS.items():
+        if basis in bases:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="",
+                    marker=style["marker"],
+                    markerfacecolor=style["facecolor"],
+                    color=OBSERVED_COLOUR,
+                )
+            )
+            labels.append(t(f"basis_{basis}", lang))
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(handles), 6))
     fig.suptitle(t("calib_title", lang), fontweight="bold", fontsize=11)
     return fig

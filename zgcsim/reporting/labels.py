@@ -46,7 +46,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "每项指标列出影响最大的{k}个参数；误差线为置信区间",
         "en": "Top {k} inputs per indicator; error bars are confidence intervals",
     },
-    "calib_title": {"zh": "校准拟合：2013-2017年模拟与观测", "en": "Calibration fit: simulated vs observed, 2013-2017"},
+    "calib_title": {
+        "zh": "校准拟合：2017年及以前的模拟值与观测值",
+        "en": "Calibration fit: simulated against observed, up to 2017",
+    },
     "sim_median": {"zh": "模拟中位数", "en": "simulated median"},
     "sim_band": {"zh": "模拟5-95%区间", "en": "simulated 5-95 %"},
     "met": {"zh": "可达成", "en": "met"},
