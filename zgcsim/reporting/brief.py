@@ -48,7 +48,7 @@ _TEXT = {
     },
     "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
     "col_no": {"zh": "序号", "en": "#"},
-    "col_target": {"zh": "规划目标（原文）", "en": "target (plan)"},
+    "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
     "col_unit": {"zh": "单位", "en": "unit"},
     "col_baseline": {"zh": "2017年基线", "en": "2017 baseline"},
     "col_goal": {"zh": "2022年目标", "en": "2022 target"},
