@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.indicators import REGISTRY, TARGET_KEYS
-from zgcsim.reporting import charts, inputs, tables
+from zgcsim.reporting import charts, inputs, style, tables
 from zgcsim.reporting.labels import t
 from zgcsim.reporting.methods import Section, marker_rule, methods_sections
 from zgcsim.reporting.pdfflow import Flow
@@ -89,7 +89,11 @@ _TEXT = {
         "en": "No calibration fit table (fit.csv, written by zgcsim calibrate) was found, so this brief shows no "
         "2013-2017 fit chart.",
     },
-    "page": {"zh": "第{n}页", "en": "page {n}"},
+    "no_cjk_pdf": {
+        "zh": "",
+        "en": "No Chinese font is installed, so Chinese source titles appear as [zh] in the PDF (the HTML and "
+        "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the font).",
+    },
 }
 
 
@@ -337,6 +341,8 @@ def build_brief(
     sections = methods_sections(results, observed, calib_note, lang)
     if sensitivity is None:
         sections[0].paragraphs.append(_x("no_sensitivity", lang))
+    if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
+        sections[1].paragraphs.append(_x("no_cjk_pdf", lang))
     chart_pages = _chart_pages(results, observed, lang, reference, sensitivity, calib)
 
     html_parts = [

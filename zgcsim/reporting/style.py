@@ -47,7 +47,7 @@ CJK_INSTALL_HINT = (
 
 # Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
 # auxiliaries alike; the targets carry their own English unit).
-_UNIT_EN = {"亿元": "100 million CNY", "万元": "10k CNY"}
+_UNIT_EN = {"万元/人": "10k CNY per person", "亿元": "100 million CNY", "万元": "10k CNY"}
 
 
 def _english_unit(unit: str) -> str:
