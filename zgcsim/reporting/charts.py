@@ -235,7 +235,7 @@ def attainment_heatmap(
     ax.set_xticks(range(len(scenarios)), [wrap(scenario_label(s, lang, titles), 26) for s in scenarios])
     ax.xaxis.tick_top()
     row_labels = [
-        _title(k, lang, 40 if lang == "zh" else 44)
+        _title(k, lang, 40 if lang == "zh" else 64)
         + "\n"
         + tables.target_expression(REGISTRY[k].target, unit_label(k, lang))
         for k in keys
