@@ -84,10 +84,14 @@ def _data_section(observed: pd.DataFrame, lang: str) -> Section:
     return sec
 
 
-def _inputs_section(lang: str) -> Section:
+def _inputs_section(results: Results, lang: str) -> Section:
     zh = lang == "zh"
     sec = Section("不确定输入及其范围" if zh else "Uncertain inputs and their ranges")
     uncertain = [p for p in PARAMETERS if p.kind == "uncertain"]
+    drawn = results.uncertain_inputs
+    if drawn is not None and "input" in drawn:
+        # the inputs these runs actually drew (the table also holds the 2013 inputs of the calibration spin-up)
+        uncertain = [p for p in uncertain if p.name in set(drawn["input"])]
     kinds = pd.Series([p.kind for p in PARAMETERS]).value_counts()
     sec.paragraphs.append(
         f"以下{len(uncertain)}个2017年基线未知，每次模拟在区间内均匀抽样"
@@ -185,7 +189,7 @@ def methods_sections(results: Results, observed: pd.DataFrame, calibration_note:
     return [
         rule,
         _data_section(observed, lang),
-        _inputs_section(lang),
+        _inputs_section(results, lang),
         _calibration_section(calibration_note, lang),
         _runs_section(results, lang),
         _caveats_section(results, lang),
