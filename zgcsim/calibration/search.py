@@ -38,6 +38,7 @@ CALIBRATED = (
     "patent_lapse_rate",
     "patent_elasticity_within",
     "patent_propensity_trend",
+    "vc_investment_2013",  # a start-year input of the spin-up only: narrowed by the 2015 observation
 )
 
 
