@@ -324,10 +324,10 @@ def build_brief(
     sensitivity = inputs.load_sensitivity(sens_path) if sens_path is not None else None
     used = results.manifest.get("calibration")
     used = used if isinstance(used, dict) else None
-    candidates = ["calibration/fit.csv"]
-    if used and used.get("path"):
-        candidates.append(str(Path(used["path"]).parent / "fit.csv"))  # beside the calibration the runs sampled
-    calib_path = inputs.find_optional(results.path, calibration, tuple(candidates))
+    calib_path = inputs.find_optional(results.path, calibration, ("calibration/fit.csv",))
+    if calib_path is None and used and used.get("path"):
+        beside = Path(used["path"]).parent / "fit.csv"  # beside the calibration file the runs sampled
+        calib_path = beside if beside.is_file() else None
     calib = inputs.load_calibration(calib_path) if calib_path is not None else None
     calib_note = calibration_note(used, calib_path if calib is not None else None, lang)
     out = Path(out)
