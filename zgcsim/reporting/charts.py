@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from zgcsim.indicators import REGISTRY, TARGET_KEYS
 from zgcsim.levers import BY_NAME as LEVERS_BY_NAME
 from zgcsim.reporting import tables
-from zgcsim.reporting.labels import PARAMETER_NAMES_ZH, t
+from zgcsim.reporting.labels import PARAMETER_NAMES_ZH, PERIOD_ZH, t
 from zgcsim.reporting.style import (
     A4_LANDSCAPE,
     OBSERVED_COLOUR,
@@ -427,7 +427,8 @@ def calibration_chart(fit: pd.DataFrame, lang: str) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
         ax.yaxis.set_major_formatter(tick_value)
         ax.tick_params(labelsize=7)
-        suffix = panel[len(key) :]
+        period = str(rows["period"].iloc[0]) if "period" in rows else "FY"
+        suffix = "" if period == "FY" else f" ({PERIOD_ZH.get(period, period) if lang == 'zh' else period})"
         if key in REGISTRY:
             ax.set_title(_title(key, lang, 30, numbered=False) + suffix, loc="left", fontsize=8.5)
             ax.set_ylabel(wrap(unit_label(key, lang), 22), fontsize=7)

@@ -86,3 +86,19 @@ PARAMETER_NAMES_ZH = {
     "demand_growth": "名义需求增速",
     "research_budget_2017": "2017年高校院所科研经费",
 }
+
+
+# Periods of non-full-year observations (data file's ``period`` column), as Chinese labels; "Jun" = end of June.
+PERIOD_ZH = {
+    **{
+        m: f"{i}月末"
+        for i, m in enumerate(
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1
+        )
+    },
+    "H1": "上半年",
+    "Q1": "一季度",
+    "Jan-Sep": "1-9月",
+    "Jan-Oct": "1-10月",
+    "Jan-Jul": "1-7月",
+}
