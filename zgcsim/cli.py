@@ -10,6 +10,7 @@ from pathlib import Path
 
 from zgcsim import dashboard
 from zgcsim.errors import UserInputError
+from zgcsim.reporting import cli as reporting_cli
 
 DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
 DEFAULT_REPLICATES = 100
@@ -217,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("name", nargs="?")
     scenarios.set_defaults(func=_cmd_scenarios)
-
+    reporting_cli.register(sub)
     dashboard.register(sub)
     return parser
 

@@ -1,0 +1,404 @@
+"""The briefing pack: one self-contained HTML file and one multi-page PDF from a results folder, in zh or en."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from tqdm import tqdm
+
+from zgcsim.errors import UserInputError
+from zgcsim.indicators import REGISTRY, TARGET_KEYS
+from zgcsim.reporting import charts, inputs, style, tables
+from zgcsim.reporting.labels import t
+from zgcsim.reporting.methods import Section, marker_rule, methods_sections
+from zgcsim.reporting.pdfflow import Flow
+from zgcsim.reporting.style import (
+    A4_LANDSCAPE,
+    format_value,
+    house_style,
+    indicator_name,
+    require_font,
+    scenario_label,
+    unit_label,
+)
+
+HTML_DPI = 200  # embedded images: sharp on screen and in print, while keeping the file a few MB
+STATUS_COLOURS = {"met": "#D1E5F0", "at_risk": "#FDDBC7", "unlikely": "#F4A582"}
+STATUS_SYMBOLS = {"met": "●", "at_risk": "◐", "unlikely": "○"}
+
+_TEXT = {
+    "title": {
+        "zh": "中关村创新引领高质量发展行动计划（2018-2022年）16项目标：模拟评估简报",
+        "en": "Zhongguancun action plan 2018-2022: the 16 targets under policy scenarios",
+    },
+    "subtitle": {
+        "zh": "zgcsim 多主体模拟；{n}次配对模拟/情景；结果文件夹 {folder}；生成于 {date}",
+        "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
+    },
+    "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
+    "col_no": {"zh": "序号", "en": "#"},
+    "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
+    "col_unit": {"zh": "单位", "en": "unit"},
+    "col_baseline": {"zh": "2017年基线", "en": "2017 baseline"},
+    "col_goal": {"zh": "2022年目标", "en": "2022 target"},
+    "col_median": {"zh": "2022年中位数", "en": "2022 median"},
+    "col_p": {"zh": "达成概率 / 判断", "en": "p(met) / marker"},
+    "fans": {"zh": "各指标的路径", "en": "How each indicator gets there"},
+    "heatmap": {"zh": "目标达成概率", "en": "Chances of meeting each target"},
+    "diffs": {"zh": "情景比较", "en": "Scenario comparison"},
+    "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
+    "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
+    "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},
+    "no_sensitivity": {
+        "zh": "未找到敏感性分析结果（sobol.csv 或 morris.csv）；用 --analysis 指定 zgcsim analyze 的输出文件夹。",
+        "en": "No sensitivity analysis found (sobol.csv or morris.csv); point --analysis at a 'zgcsim analyze' folder.",
+    },
+    "calib_present": {
+        "zh": "校准拟合图比较2013-2017年模拟值与观测值（{path}）。",
+        "en": "The calibration chart compares simulated and observed values for 2013-2017 ({path}).",
+    },
+    "calib_used": {
+        "zh": "本结果使用校准 {id}（{members} 组参数，文件 {path}，SHA-256 前12位 {sha}）：每次模拟从中抽取一组参数，"
+        "各情景相同。{match}",
+        "en": "These runs sample calibration {id} ({members} parameter sets; file {path}, SHA-256 {sha}...): each "
+        "replicate draws one set, the same in every scenario. {match}",
+    },
+    "calib_match": {"zh": "校准所用数据与当前数据一致。", "en": "It was fitted to the data file now in use."},
+    "calib_mismatch": {
+        "zh": "注意：校准所用数据与当前数据文件不一致。",
+        "en": "Warning: it was fitted to a different version of the data file.",
+    },
+    "calib_none": {
+        "zh": "本结果未使用校准：行为参数取文献先验的中心值或起始值（参数类别见上文）；请据此解读结果。",
+        "en": "These runs use no calibration: behavioural parameters are at their prior central values or starting "
+        "guesses (parameter kinds above); read the results with that in mind.",
+    },
+    "calib_no_fit": {
+        "zh": "未找到校准拟合表（fit.csv，由 zgcsim calibrate 写出），本简报未展示2013-2017年的校准拟合图。",
+        "en": "No calibration fit table (fit.csv, written by zgcsim calibrate) was found, so this brief shows no "
+        "2013-2017 fit chart.",
+    },
+    "no_cjk_pdf": {
+        "zh": "",
+        "en": "No Chinese font is installed, so Chinese source titles appear as [zh] in the PDF (the HTML and "
+        "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the font).",
+    },
+}
+
+
+def _x(key: str, lang: str, **fields: object) -> str:
+    text = _TEXT[key][lang]
+    return text.format(**fields) if fields else text
+
+
+@dataclass(frozen=True)
+class BriefFiles:
+    """What ``build_brief`` wrote: the two files and the PDF's page titles in order."""
+
+    html: Path
+    pdf: Path
+    pages: list[str]
+
+
+def calibration_note(used: dict | None, fit_path: Path | None, lang: str) -> str:
+    """What the brief says about calibration: the one the runs sampled (from the manifest) and where its fit is."""
+    if used:
+        match = _x("calib_match" if used.get("data_matches_current", True) else "calib_mismatch", lang)
+        fields = {k: used.get(k, "?") for k in ("id", "members", "path")}
+        note = _x("calib_used", lang, sha=str(used.get("sha256", ""))[:12], match=match, **fields)
+    else:
+        note = _x("calib_none", lang)
+    fit = _x("calib_present", lang, path=fit_path) if fit_path is not None else _x("calib_no_fit", lang)
+    return f"{note} {fit}"
+
+
+def headline_rows(results: inputs.Results, lang: str) -> list[dict[str, object]]:
+    """One row per target: number, wording, 2017 baseline, target, and per scenario the 2022 median, p and status."""
+    att = results.attainment.set_index(["scenario", "indicator"])
+    rows = []
+    for key in TARGET_KEYS:
+        target = REGISTRY[key].target
+        unit = unit_label(key, lang)
+        row: dict[str, object] = {
+            "number": target.number,
+            "key": key,
+            "wording": target.plan_wording if lang == "zh" else indicator_name(key, lang),
+            "unit": unit,
+            "baseline": format_value(tables.baseline_2017(results.summary, key)),
+            "target": tables.target_expression(target, ""),
+        }
+        for s in results.scenarios:
+            if (s, key) in att.index:
+                a = att.loc[(s, key)]
+                row[s] = {
+                    "median": float(a["p50_2022"]),
+                    "p": float(a["p_attain"]),
+                    "status": tables.status(float(a["p_attain"])),
+                }
+        rows.append(row)
+    return rows
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=HTML_DPI)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- PDF headline pages
+
+
+def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Results, lang: str, subtitle: str) -> None:
+    """The headline table, at most three scenarios per table so that it stays readable on a landscape page."""
+    flow.ensure(0.5)
+    flow.paragraph(subtitle, size=8, colour="#444444")
+    flow.paragraph(marker_rule(lang), size=8, colour="#444444")
+    scenarios = results.scenarios
+    for chunk in [scenarios[i : i + 3] for i in range(0, len(scenarios), 3)]:
+        header = [
+            _x("col_no", lang),
+            _x("col_target", lang),
+            _x("col_unit", lang),
+            _x("col_baseline", lang),
+            _x("col_goal", lang),
+        ]
+        groups = []
+        for s in chunk:
+            groups.append((len(header), 2, scenario_label(s, lang, results.titles)))
+            header += [_x("col_median", lang), _x("col_p", lang)]
+        body, fills = [], []
+        for row in rows:
+            cells = [str(row[c]) for c in ("number", "wording", "unit", "baseline", "target")]
+            fill: list[str | None] = [None] * 5
+            for s in chunk:
+                v = row.get(s)
+                if isinstance(v, dict):
+                    st = v["status"]
+                    cells += [format_value(v["median"]), f"{v['p']:.2f}  {STATUS_SYMBOLS[st]} {t(st, lang)}"]
+                    fill += [None, STATUS_COLOURS[st]]
+                else:
+                    cells += ["-", "-"]
+                    fill += [None] * 2
+            body.append(cells)
+            fills.append(fill)
+        widths = [0.3, 3.6, 1.5, 0.8, 0.8] + [0.9, 1.3] * len(chunk)
+        flow.table([header, *body], widths, size=7.5, fills=fills, groups=groups)
+
+
+# ---------------------------------------------------------------- HTML
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","DejaVu Sans",sans-serif;
+max-width:1180px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
+h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #ddd;padding:.25em .5em;vertical-align:top;text-align:left}
+th{background:#eee}td.num{text-align:right;white-space:nowrap}
+.met{background:#D1E5F0}.at_risk{background:#FDDBC7}.unlikely{background:#F4A582}
+img{max-width:100%;height:auto;border:0}.note{color:#555;font-size:.9em}
+"""
+
+
+def _html_table(rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_headline(rows: list[dict[str, object]], results: inputs.Results, lang: str) -> str:
+    scen = results.scenarios
+    top = "".join(f'<th colspan="2">{html.escape(scenario_label(s, lang, results.titles))}</th>' for s in scen)
+    cols = [_x(c, lang) for c in ("col_no", "col_target", "col_unit", "col_baseline", "col_goal")]
+    head1 = "".join(f'<th rowspan="2">{html.escape(c)}</th>' for c in cols) + top
+    head2 = "".join(
+        f"<th>{html.escape(_x('col_median', lang))}</th><th>{html.escape(_x('col_p', lang))}</th>" for _ in scen
+    )
+    body = []
+    for row in rows:
+        cells = [f'<td class="num">{row["number"]}</td>', f"<td>{html.escape(str(row['wording']))}</td>"]
+        cells += [f"<td>{html.escape(str(row['unit']))}</td>"]
+        cells += [f'<td class="num">{html.escape(str(row["baseline"]))}</td>']
+        cells += [f'<td class="num">{html.escape(str(row["target"]))}</td>']
+        for s in scen:
+            v = row.get(s)
+            if isinstance(v, dict):
+                st = v["status"]
+                cells.append(f'<td class="num">{html.escape(format_value(v["median"]))}</td>')
+                cells.append(f'<td class="{st}">{v["p"]:.2f} {STATUS_SYMBOLS[st]} {html.escape(t(st, lang))}</td>')
+            else:
+                cells.append("<td>-</td><td>-</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head1}</tr><tr>{head2}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _html_section(section: Section) -> str:
+    parts = [f"<h3>{html.escape(section.heading)}</h3>"]
+    parts += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
+    if section.bullets:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in section.bullets) + "</ul>")
+    if section.table:
+        parts.append(_html_table(section.table))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- assembly
+
+
+def _chart_pages(
+    results: inputs.Results,
+    observed: pd.DataFrame,
+    lang: str,
+    reference: str,
+    sensitivity: tuple[pd.DataFrame, str] | None,
+    calibration: pd.DataFrame | None,
+) -> list[tuple[str, Callable[[], Figure]]]:
+    """The chart pages in reading order, each a section title and a function drawing its figure."""
+    sc, ti = results.scenarios, results.titles
+    pages: list[tuple[str, Callable[[], Figure]]] = [
+        (_x("heatmap", lang), lambda: charts.attainment_heatmap(results.attainment, lang, scenarios=sc, titles=ti)),
+        (
+            _x("fans", lang),
+            lambda: charts.fan_small_multiples(results.summary, lang, scenarios=sc, titles=ti, observed=observed),
+        ),
+    ]
+    if len(sc) > 1:
+        others = [s for s in sc if s != reference]
+        pages.append(
+            (
+                _x("diffs", lang),
+                lambda: charts.paired_difference_chart(
+                    tables.paired_differences(results.indicators, reference),
+                    reference,
+                    lang,
+                    titles=ti,
+                    scenarios=others,
+                ),
+            )
+        )
+    if sensitivity is not None:
+        pages.append((_x("sensitivity", lang), lambda: charts.sensitivity_chart(sensitivity[0], sensitivity[1], lang)))
+    if calibration is not None:
+        pages.append((_x("calibration", lang), lambda: charts.calibration_chart(calibration, lang)))
+    return pages
+
+
+def build_brief(
+    results_dir: str | Path,
+    lang: str,
+    out: str | Path,
+    *,
+    analysis: str | Path | None = None,
+    calibration: str | Path | None = None,
+    reference: str | None = None,
+    progress: bool = True,
+) -> BriefFiles:
+    """Write ``brief_<lang>.html`` (self-contained) and ``brief_<lang>.pdf`` for a results folder into ``out``.
+
+    Args:
+        results_dir: a folder written by ``zgcsim run``.
+        lang: 'zh' or 'en'; 'zh' needs a CJK font (a one-line user error says how to install one).
+        out: the folder to write into (created if missing; other files in it are left alone).
+        analysis: a folder or file with ``sobol.csv`` / ``morris.csv``; default ``results_dir/analysis`` if present.
+        calibration: a ``fit.csv`` or its folder; default ``results_dir/calibration/fit.csv`` if present.
+        reference: the scenario the others are compared with (default: the first scenario run).
+        progress: show a progress bar.
+    """
+    require_font(lang)  # fail before any work when Chinese is asked for and no CJK font exists
+    results = inputs.load_results(results_dir)
+    observed = inputs.load_observed()
+    reference = reference or results.scenarios[0]
+    if reference not in results.scenarios:
+        raise UserInputError(f"scenario {reference!r} is not in the results", key="--reference")
+    sens_path = inputs.find_optional(results.path, analysis, ("analysis",))
+    sensitivity = inputs.load_sensitivity(sens_path) if sens_path is not None else None
+    used = results.manifest.get("calibration")
+    used = used if isinstance(used, dict) else None
+    calib_path = inputs.find_optional(results.path, calibration, ("calibration/fit.csv",))
+    if calib_path is None and used and used.get("path"):
+        beside = Path(used["path"]).parent / "fit.csv"  # beside the calibration file the runs sampled
+        calib_path = beside if beside.is_file() else None
+    calib = inputs.load_calibration(calib_path) if calib_path is not None else None
+    calib_note = calibration_note(used, calib_path if calib is not None else None, lang)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserInputError("exists and is not a folder", path=out, key="--out")
+    out.mkdir(parents=True, exist_ok=True)
+
+    today = dt.date.today().isoformat()
+    subtitle = _x("subtitle", lang, n=results.replicates, folder=results.path.name, date=today)
+    rows = headline_rows(results, lang)
+    sections = methods_sections(results, observed, calib_note, lang)
+    if sensitivity is None:
+        sections[0].paragraphs.append(_x("no_sensitivity", lang))
+    if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
+        sections[1].paragraphs.append(_x("no_cjk_pdf", lang))
+    chart_pages = _chart_pages(results, observed, lang, reference, sensitivity, calib)
+
+    html_parts = [
+        f"<h1>{html.escape(_x('title', lang))}</h1>",
+        f'<p class="note">{html.escape(subtitle)}</p>',
+        f"<h2>{html.escape(_x('headline', lang))}</h2>",
+        f'<p class="note">{html.escape(marker_rule(lang))}</p>',
+        _html_headline(rows, results, lang),
+    ]
+    page_titles: list[str] = []
+    pdf_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".pdf", dir=out)[1])
+    html_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".html", dir=out)[1])
+    try:
+        with house_style(lang), PdfPages(pdf_tmp, metadata={"Title": _x("title", lang), "Creator": "zgcsim"}) as pdf:
+            bar = tqdm(total=len(chart_pages) + 2, desc=f"brief ({lang})", unit="page", disable=not progress)
+            head = Flow(pdf, _x("title", lang), heading_size=14)
+            _pdf_headline(head, rows, results, lang, subtitle)
+            head.finish()
+            page_titles += head.pages
+            bar.update()
+            for title, draw in chart_pages:
+                fig = draw()
+                fig.set_size_inches(A4_LANDSCAPE)  # every PDF page the same size; constrained layout re-fits
+                pdf.savefig(fig)
+                page_titles.append(title)
+                encoded = base64.b64encode(_png(fig)).decode("ascii")
+                html_parts.append(f"<h2>{html.escape(title)}</h2>")
+                html_parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{encoded}">')
+                bar.update()
+            flow = Flow(pdf, _x("methods", lang))
+            html_parts.append(f"<h2>{html.escape(_x('methods', lang))}</h2>")
+            for section in sections:
+                flow.heading2(section.heading)
+                for p in section.paragraphs:
+                    flow.paragraph(p)
+                for b in section.bullets:
+                    flow.paragraph(b, indent=0.15, bullet="•")
+                if section.table:
+                    flow.table(section.table, section.widths)
+                html_parts.append(_html_section(section))
+            flow.finish()
+            page_titles += flow.pages
+            bar.update()
+            bar.close()
+        lang_attr = "zh-CN" if lang == "zh" else "en"
+        document = (
+            f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(_x('title', lang))}</title><style>{_CSS}</style></head>"
+            f"<body>\n{chr(10).join(html_parts)}\n</body></html>\n"
+        )
+        html_tmp.write_text(document, encoding="utf-8")
+        pdf_path, html_path = out / f"brief_{lang}.pdf", out / f"brief_{lang}.html"
+        for tmp, final in ((pdf_tmp, pdf_path), (html_tmp, html_path)):
+            tmp.chmod(0o644)  # mkstemp makes owner-only files; a brief is meant to be shared
+            os.replace(tmp, final)
+    finally:
+        pdf_tmp.unlink(missing_ok=True)
+        html_tmp.unlink(missing_ok=True)
+    return BriefFiles(html_path, pdf_path, page_titles)
