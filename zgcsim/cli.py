@@ -150,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenarios.add_argument("name", nargs="?")
     scenarios.set_defaults(func=_cmd_scenarios)
+
+    __import__("zgcsim.experiment_cli", fromlist=["register"]).register(sub)  # experiment, analyze
     return parser
 
 
