@@ -53,7 +53,9 @@ class DesignSpec(BaseModel):
     inputs: list[str] | dict[str, Bounds] = Field(
         default_factory=list, description="uncertain inputs or behavioural parameters, optionally with ranges"
     )
-    all_uncertain: bool = Field(default=False, description="add every uncertain input at its declared range")
+    all_of_kind: list[Literal["uncertain", "prior", "free"]] = Field(
+        default_factory=list, description="add every parameter of these kinds at its declared range"
+    )
     levers: list[str] | dict[str, Bounds] = Field(
         default_factory=list, description="levers held at a design value over 2018-2022, optionally with ranges"
     )
@@ -62,6 +64,11 @@ class DesignSpec(BaseModel):
     )
     levels: int = Field(default=4, ge=2, description="Morris grid levels")
     second_order: bool = Field(default=False, description="Sobol: also second-order indices (N*(2D+2) points)")
+    seeds: Literal["paired", "independent"] = Field(
+        default="paired",
+        description="paired: replicate r uses the same seed at every design point (common random numbers); "
+        "independent: every (point, replicate) has its own seed. Scenarios are always paired.",
+    )
 
 
 class AnalysisSpec(BaseModel):
@@ -178,9 +185,13 @@ def _resolve_variables(spec: DesignSpec, path: Path) -> tuple[Variable, ...]:
 
     variables: list[Variable] = []
     inputs = _named_bounds(spec.inputs)
-    if spec.all_uncertain:
+    if spec.all_of_kind:
         listed = {name for name, _ in inputs}
-        inputs += [(p.name, Bounds()) for p in parameters.PARAMETERS if p.kind == "uncertain" and p.name not in listed]
+        inputs += [
+            (p.name, Bounds())
+            for p in parameters.PARAMETERS
+            if p.kind in spec.all_of_kind and p.name not in listed and p.low < p.high  # a fixed value cannot vary
+        ]
     for name, bounds in inputs:
         key = f"design.inputs.{name}"
         p = parameters.BY_NAME.get(name)

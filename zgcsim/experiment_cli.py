@@ -11,7 +11,7 @@ from zgcsim.errors import UserInputError
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from zgcsim.experiment import load_experiment
-    from zgcsim.experiment_runner import run_experiment
+    from zgcsim.experiment_runner import open_store, run_experiment
     from zgcsim.runner import default_workers
 
     experiment = load_experiment(args.file)  # validated before anything is written
@@ -19,6 +19,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         raise UserInputError(f"must be at least 1, got {args.workers}", key="--workers")
     if args.chunk < 1:
         raise UserInputError(f"must be at least 1, got {args.chunk}", key="--chunk")
+    open_store(experiment, Path(args.out), force=args.force)  # refuse a folder of another experiment up front
     workers = args.workers or default_workers()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"zgcsim experiment: {experiment.spec.name} on {where}; store {args.out}", file=sys.stderr)
@@ -29,7 +30,6 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
             workers=workers,
             scheduler=args.scheduler,
             chunk_runs=args.chunk,
-            force=args.force,
             progress=not args.quiet,
         )
     except KeyboardInterrupt:

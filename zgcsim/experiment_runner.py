@@ -44,6 +44,7 @@ class RunTask:
     root_seed: int
     lever_values: tuple[tuple[str, float], ...] = ()
     parameter_values: tuple[tuple[str, float], ...] = ()
+    seed_index: int | None = None  # the seed tree's replicate index; None: the replicate itself (paired)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -66,10 +67,12 @@ def run_task(task: RunTask) -> dict[str, Any]:
     started = time.perf_counter()
     parameter_values = dict(task.parameter_values)
     lever_values = dict(task.lever_values)
+    seed_index = task.replicate if task.seed_index is None else task.seed_index
     try:
         table, drawn = run_replicate(
-            hold_levers(task.scenario, lever_values), task.root_seed, task.replicate, parameter_values
+            hold_levers(task.scenario, lever_values), task.root_seed, seed_index, parameter_values
         )
+        table["replicate"] = task.replicate
         status, error = "ok", ""
         used = {**drawn, **parameter_values, **lever_values}
     except Exception as err:  # a failing run is recorded, and retried by the next session
@@ -78,7 +81,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "scenario": task.scenario.name,
         "point": task.point,
         "replicate": task.replicate,
-        "seed": replicate_seed_number(task.root_seed, task.replicate),
+        "seed": replicate_seed_number(task.root_seed, seed_index),
         "status": status,
         "error": error,
         "table": table,
@@ -95,15 +98,22 @@ def plan_tasks(experiment: Experiment, design: pd.DataFrame) -> list[RunTask]:
     constants = tuple(sorted(experiment.spec.design.constants.items()))
     levers = [v.name for v in experiment.lever_variables]
     inputs = [v.name for v in experiment.parameter_variables]
+    replicates = experiment.spec.replicates
+    independent = experiment.spec.design.seeds == "independent"
     tasks = []
     for row in design.itertuples(index=False):
         values = row._asdict()
         point = int(values[POINT])
         lever_values = tuple((name, float(values[name])) for name in levers)
         parameter_values = (*constants, *((name, float(values[name])) for name in inputs))
-        for replicate in range(experiment.spec.replicates):
+        for replicate in range(replicates):
+            seed_index = point * replicates + replicate if independent else None
             for scenario in experiment.scenarios:
-                tasks.append(RunTask(scenario, point, replicate, experiment.spec.seed, lever_values, parameter_values))
+                tasks.append(
+                    RunTask(
+                        scenario, point, replicate, experiment.spec.seed, lever_values, parameter_values, seed_index
+                    )
+                )
     return tasks
 
 
@@ -231,30 +241,10 @@ def _chunk_tables(
     return indicators, runs
 
 
-def run_experiment(
-    experiment: Experiment,
-    out: str | Path,
-    *,
-    workers: int = 1,
-    scheduler: str | None = None,
-    chunk_runs: int = 50,
-    chunk_seconds: float = 30.0,
-    force: bool = False,
-    progress: bool = True,
-    on_chunk: Callable[[str], None] | None = None,
-) -> RunSummary:
-    """Run (or resume) an experiment into the store at ``out``.
+def open_store(experiment: Experiment, out: str | Path, force: bool = False) -> tuple[ResultStore, pd.DataFrame]:
+    """Create the experiment's store at ``out`` or reopen it to resume; refuse a folder of another experiment.
 
-    Args:
-        experiment: the validated experiment.
-        out: the store folder; an existing store of the same experiment, configuration and code is resumed.
-        workers: local worker processes (1 runs in this process); ignored with ``scheduler``.
-        scheduler: address of a Dask distributed scheduler to run on instead of the local pool.
-        chunk_runs: finished runs per chunk written to the store.
-        chunk_seconds: also write a chunk when this long has passed since the last one.
-        force: discard an existing folder made by another configuration instead of refusing it.
-        progress: show a progress bar with ETA.
-        on_chunk: called with each chunk's file name after it is written (tests, monitoring).
+    Returns the store and the design points.
     """
     out = Path(out)
     design = build_design(experiment.spec.design, experiment.variables, experiment.spec.seed)
@@ -280,6 +270,7 @@ def run_experiment(
                 "design_seed": design_seed(experiment.spec.seed),
                 "levels": experiment.spec.design.levels,
                 "second_order": experiment.spec.design.second_order,
+                "seeds": experiment.spec.design.seeds,
             },
             "runs": len(design) * experiment.spec.replicates * len(experiment.scenarios),
             "analysis": experiment.spec.analysis.model_dump(),
@@ -287,8 +278,35 @@ def run_experiment(
     )
     manifest.pop("timings_seconds", None)
     text = Path(experiment.path).read_text(encoding="utf-8") if Path(experiment.path).is_file() else ""
-    store = ResultStore.open(out, identity, manifest, design, text, force=force)
+    return ResultStore.open(out, identity, manifest, design, text, force=force), design
 
+
+def run_experiment(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk_runs: int = 50,
+    chunk_seconds: float = 30.0,
+    force: bool = False,
+    progress: bool = True,
+    on_chunk: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run (or resume) an experiment into the store at ``out``.
+
+    Args:
+        experiment: the validated experiment.
+        out: the store folder; an existing store of the same experiment, configuration and code is resumed.
+        workers: local worker processes (1 runs in this process); ignored with ``scheduler``.
+        scheduler: address of a Dask distributed scheduler to run on instead of the local pool.
+        chunk_runs: finished runs per chunk written to the store.
+        chunk_seconds: also write a chunk when this long has passed since the last one.
+        force: discard an existing folder made by another configuration instead of refusing it.
+        progress: show a progress bar with ETA.
+        on_chunk: called with each chunk's file name after it is written (tests, monitoring).
+    """
+    store, design = open_store(experiment, out, force=force)
     tasks = plan_tasks(experiment, design)
     done = store.finished_runs()
     todo = [t for t in tasks if t.key not in done]
@@ -297,7 +315,7 @@ def run_experiment(
         return summary
     executor = _Executor(workers, scheduler)
     summary.workers, summary.executor = executor.workers, executor.name
-    expected_code = identity["code_version"]
+    expected_code = code_version()
     buffer: list[dict[str, Any]] = []
     last_flush = time.monotonic()
 

@@ -71,15 +71,8 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-@cache
-def code_version() -> str:
-    """SHA-256 of the code and data that decide a run's numbers.
-
-    It covers every ``zgcsim`` module in the import closure of the model, the scenario reader and the designs,
-    the run task and store modules themselves (so editing the analysis or a chart module does not invalidate a
-    store, while editing the model does), the packaged data files, and the NumPy and Python versions (random
-    streams are only promised stable within them).
-    """
+def run_code_files() -> list[Path]:
+    """The source and data files that decide a run's numbers (see ``code_version``)."""
     seen: dict[str, Path] = {name: PACKAGE / name for name in RUN_FILES}
     todo = list(RUN_ROOTS)
     while todo:
@@ -89,9 +82,20 @@ def code_version() -> str:
             continue
         seen[name] = file
         todo.extend(_imports_of(file))
+    return sorted(set(seen.values()) | {p for p in (PACKAGE / "data").glob("*") if p.is_file()})
+
+
+@cache
+def code_version() -> str:
+    """SHA-256 of the code and data that decide a run's numbers.
+
+    It covers every ``zgcsim`` module in the import closure of the model, the scenario reader and the designs,
+    the run task and store modules themselves (so editing the analysis or a chart module does not invalidate a
+    store, while editing the model does), the packaged data files, and the NumPy and Python versions (random
+    streams are only promised stable within them).
+    """
     digest = hashlib.sha256()
-    files = sorted(set(seen.values()) | {p for p in (PACKAGE / "data").glob("*") if p.is_file()})
-    for file in files:
+    for file in run_code_files():
         digest.update(str(file.relative_to(PACKAGE)).encode("utf-8") + b"\0" + file.read_bytes() + b"\0")
     digest.update(f"numpy {np.__version__}; python {platform.python_version()}".encode())
     return digest.hexdigest()
