@@ -27,7 +27,7 @@ from zgcsim.designs import POINT, salib_problem
 from zgcsim.errors import UserInputError
 from zgcsim.experiment import Variable
 from zgcsim.results import attainment, summarise
-from zgcsim.store import RUN_ID, read_design, read_indicators, read_manifest, read_runs
+from zgcsim.store import DIAGNOSTIC_COLUMNS, RUN_ID, read_design, read_indicators, read_manifest, read_runs
 from zgcsim.targets import Target, load_targets
 
 FINAL_YEAR = 2022
@@ -302,17 +302,7 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
         _write_csv(morris_indices(final, design, variables, levels, seed), root / "morris.csv")
         written["morris"] = root / "morris.csv"
 
-    inputs = list(
-        dict.fromkeys(
-            [
-                *(
-                    c
-                    for c in runs.columns
-                    if c not in (*RUN_ID, "seed", "status", "error", "seconds", "worker", "worker_peak_rss_mb")
-                )
-            ]
-        )
-    )
+    inputs = [c for c in runs.columns if c not in (*RUN_ID, "seed", "status", *DIAGNOSTIC_COLUMNS)]
     threshold = float(manifest.get("analysis", {}).get("prim_threshold", 0.8))
     _write_csv(discover(final, runs, inputs, threshold), root / "discovery.csv")
     written["discovery"] = root / "discovery.csv"

@@ -29,7 +29,7 @@ from zgcsim.experiment import Experiment, hold_levers
 from zgcsim.randomness import replicate_seed_number
 from zgcsim.runner import run_replicate
 from zgcsim.scenario import Scenario
-from zgcsim.store import RUN_ID, ResultStore, code_version
+from zgcsim.store import DIAGNOSTIC_COLUMNS, RUN_ID, ResultStore, code_version
 
 UNCERTAIN_INPUTS = tuple(p.name for p in parameters.PARAMETERS if p.kind == "uncertain")
 
@@ -64,7 +64,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     Returns the tidy indicator rows, the inputs the run used (drawn uncertain inputs, overridden by design or
     constant values, and the design's lever values), timing, the worker's peak memory and its code version.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     parameter_values = dict(task.parameter_values)
     lever_values = dict(task.lever_values)
     seed_index = task.replicate if task.seed_index is None else task.seed_index
@@ -87,6 +87,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "table": table,
         "used": used,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
         "worker": f"{platform.node()}:{os.getpid()}",
         "worker_peak_rss_mb": _peak_rss_mb(),
         "code_version": code_version(),
@@ -229,10 +230,7 @@ def _chunk_tables(
     runs = pd.DataFrame(
         [
             {
-                **{
-                    k: result[k]
-                    for k in (*RUN_ID, "seed", "status", "error", "seconds", "worker", "worker_peak_rss_mb")
-                },
+                **{k: result[k] for k in (*RUN_ID, "seed", "status", "error", *DIAGNOSTIC_COLUMNS[1:])},
                 **{name: float(result["used"].get(name, float("nan"))) for name in input_columns},
             }
             for result in results
