@@ -39,6 +39,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     started = time.perf_counter()
+    calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
+    cal = runner._calibration(calibration)
     table, inputs = runner.run_many(
         scenarios, args.replicates, args.seed, workers=workers, scheduler=args.scheduler, progress=not args.quiet
     )
@@ -49,7 +51,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.replicates,
         args.seed,
         {"wall": round(wall, 3), "per_run": round(wall / runs, 4)},
-        {"workers": workers, "scheduler": args.scheduler, "command": sys.argv},
+        {
+            "workers": workers,
+            "scheduler": args.scheduler,
+            "command": sys.argv,
+            "calibration": cal.manifest_entry() if cal else "none: central values of the parameter table",
+        },
     )
     write_results(out, table, inputs, manifest)
     print(f"zgcsim: {runs} runs in {wall:.1f} s; results in {out}", file=sys.stderr)
@@ -68,6 +75,31 @@ def _print_attainment(out: Path) -> None:
     order = [t.key for t in load_targets()]
     print("\nProbability of meeting each 2022 target (share of replicates):")
     print(wide.loc[order].to_string(float_format=lambda v: f"{v:5.2f}"))
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from zgcsim.calibration.run import calibrate
+    from zgcsim.runner import default_workers
+
+    if args.budget < 4 or args.replicates < 1:
+        raise UserInputError("--budget must be at least 4 and --replicates at least 1", key="--budget")
+    record = calibrate(
+        Path(args.out),
+        budget=args.budget,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers or default_workers(),
+        small=args.small,
+        progress=not args.quiet,
+    )
+    held = sum(f["holds"] for f in record["stylised_facts"])
+    print(
+        f"zgcsim: calibration {record['id']} written to {args.out}/calibration.json; best loss "
+        f"{record['best']['loss']:.2f}; {len(record['ensemble'])} accepted sets; stylised facts held "
+        f"{held}/{len(record['stylised_facts'])}; report in {args.out}/fit_report.md",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -134,7 +166,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+    run.add_argument("--calibration", default=None, help="calibration file (default: calibration/calibration.json)")
+    run.add_argument("--no-calibration", action="store_true", help="use the parameter table's central values")
     run.set_defaults(func=_cmd_run)
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="fit the free parameters on 2013-2017 and write a calibration file",
+        description="Fit the free behavioural parameters to the zone's record up to 2017 (2013 baseline, "
+        "2014-2017 spin-up): differential evolution on the simulated-moments loss, then an ABC ensemble. "
+        "Killed midway, it resumes from its checkpoint when run again with the same settings.",
+    )
+    calibrate.add_argument("--budget", type=int, default=240, help="model evaluations (%(default)s)")
+    calibrate.add_argument("--replicates", type=int, default=3, help="spin-ups per evaluation (%(default)s)")
+    calibrate.add_argument("--seed", type=int, default=2013, help="seed (%(default)s)")
+    calibrate.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")
+    calibrate.add_argument("--out", default="calibration", help="output folder (%(default)s)")
+    calibrate.add_argument("--small", action="store_true", help="a small 2013 population (tests, CI)")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
+    calibrate.set_defaults(func=_cmd_calibrate)
 
     validate = sub.add_parser("validate", help="check scenario files", description="Check scenario files.")
     validate.add_argument("files", nargs="+")

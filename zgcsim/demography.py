@@ -56,7 +56,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     col["rd_intensity"] = intensity
     col["rd_stock"] = intensity * revenue / (0.12 + p["rd_depreciation"]) + 0.02 * (origin == SPIN_OFF)
     col["knowledge0"] = col["rd_stock"].copy()
-    col["patent_fe"] = rng.gamma(0.6, 1 / 0.6, k)
+    col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], k)
     col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(2, k), 0)
     col["hte_eligible"] = rng.random(k) < 0.85
     margin = rng.normal(-0.05, 0.15, k)
@@ -69,6 +69,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     factor = np.array([s.energy_factor for s in SECTORS])
     col["energy_intensity"] = mean_energy * factor[col["sector"]] / factor.mean() * rng.lognormal(0, 0.5, k)
     col["vc_last_year"] = np.full(k, np.nan)
+    col["vc_first_year"] = np.full(k, np.nan)
     col["ipo_exchange"] = np.full(k, -1)
     col["active"] = np.ones(k, bool)
     return col

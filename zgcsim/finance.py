@@ -130,6 +130,13 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     return int(approved.sum()), int(backed.sum()), exit_value
 
 
+def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
+    """Record the date and revenue of a firm's first venture round (for exit multiples)."""
+    first = rows[np.isnan(firms.vc_first_year[rows])]
+    firms.vc_first_year[first] = time
+    firms.vc_entry_revenue[first] = firms.revenue[first]
+
+
 class VentureFund(mesa.Agent):
     """A private VC/angel fund: screens young firms on a noisy team signal and invests its quarterly budget."""
 
@@ -170,6 +177,7 @@ class VentureFund(mesa.Agent):
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
         amount[-1] = max(amount[-1] - max(cumulative[k - 1] - budget, 0.0), 0.0)  # the last round tops up
+        _mark_first_rounds(firms, chosen, ctx.time)
         firms.vc_total[chosen] += amount
         firms.vc_recent[chosen] += amount
         firms.y_vc[chosen] += amount
@@ -219,6 +227,45 @@ class CapitalMarket:
         self.exit_value_year = 0.0
 
 
+def invest_private(
+    funds: list[VentureFund],
+    firms: FirmTable,
+    candidates: np.ndarray,
+    budgets: np.ndarray,
+    ctx: StepContext,
+    rng: np.random.Generator,
+) -> float:
+    """All private funds screen and invest at once; each fund behaves as ``VentureFund.invest`` describes.
+
+    Every fund sees 300 draws from the candidate pool, ranks what it sees on team quality plus noise (row 45)
+    and invests in order until its budget is spent. Two funds may back the same firm in a quarter: a
+    syndicate (section 5). Returns the money placed (亿元).
+    """
+    if len(candidates) == 0 or budgets.sum() <= 0:
+        return 0.0
+    seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), 300))], axis=1)
+    repeat = np.zeros(seen.shape, bool)
+    repeat[:, 1:] = seen[:, 1:] == seen[:, :-1]  # a firm seen twice by one fund is considered once
+    signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(seen.shape)
+    signal[repeat] = -np.inf
+    order = np.argsort(-signal, axis=1)
+    ranked = np.take_along_axis(seen, order, axis=1)
+    sizes = rng.lognormal(np.log(0.2), 1.0, seen.shape) * np.sqrt(0.1 + firms.revenue[ranked])
+    sizes[np.take_along_axis(repeat, order, axis=1)] = 0.0
+    before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
+    amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)
+    rows, amounts = ranked[amount > 0], amount[amount > 0]
+    _mark_first_rounds(firms, rows, ctx.time)
+    np.add.at(firms.vc_total, rows, amounts)
+    np.add.at(firms.vc_recent, rows, amounts)
+    np.add.at(firms.y_vc, rows, amounts)
+    firms.vc_last_year[rows] = ctx.time
+    for fund, placed, deals in zip(funds, amount.sum(axis=1), (amount > 0).sum(axis=1), strict=True):
+        fund.invested_year += float(placed)
+        fund.deals_year += int(deals)
+    return float(amounts.sum())
+
+
 def invest_quarter(
     firms: FirmTable, funds: list[VentureFund], guidance: GuidanceFund, market: CapitalMarket, ctx: StepContext
 ) -> tuple[float, float]:
@@ -238,8 +285,6 @@ def invest_quarter(
         ctx.params,
     )
     crowded_out = ctx.params["gvc_crowd_out"] * max(mandate - mandate_2017, 0.0)
-    private = 0.0
-    for fund in funds:  # fixed order: the agent list is ordered by creation, so runs are reproducible
-        budget = (market.deployment * QUARTER - crowded_out) * fund.weight
-        private += fund.invest(firms, candidates, available, budget, ctx, rng)
+    budgets = np.array([(market.deployment * QUARTER - crowded_out) * fund.weight for fund in funds])
+    private = invest_private(funds, firms, candidates, np.maximum(budgets, 0.0), ctx, rng)
     return private, gvc

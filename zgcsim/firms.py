@@ -45,6 +45,8 @@ FIELDS: dict[str, Any] = {
     "vc_total": np.float64,  # venture funding received, 亿元
     "vc_last_year": np.float64,  # fractional year of the last round (nan: never)
     "vc_recent": np.float64,  # venture funding in the last 8 quarters, 亿元 (decays)
+    "vc_first_year": np.float64,  # fractional year of the first round (nan: never)
+    "vc_entry_revenue": np.float64,  # revenue at the first round, 亿元 (for the funds' exit multiples)
     "gvc_backed": np.bool_,  # received guidance-fund co-investment
     "listed": np.bool_,
     "listing_year": np.int32,  # 0 if not listed

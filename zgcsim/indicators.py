@@ -7,22 +7,16 @@ the firms present at the year's end. Units are those of the plan's annex (percen
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Protocol
 
 import numpy as np
 
 from zgcsim.firms import FirmTable
+from zgcsim.lists import fortune_threshold_yi, yuan_per_usd
 from zgcsim.population import SECTORS
 from zgcsim.targets import Target, load_targets
-
-# Yearly average yuan per US dollar, from the shared data/README.md (its own caveat: verify against the
-# statistics bureau before relying on them).
-YUAN_PER_USD = {2017: 6.75, 2018: 6.62, 2019: 6.90, 2020: 6.90, 2021: 6.45, 2022: 6.73}
 
 
 class ParkState(Protocol):
@@ -36,31 +30,6 @@ class ParkState(Protocol):
     standards_created: int
     entrants_year: int
     gi1000_cutoff_usd_m: float
-
-
-@cache
-def fortune_threshold_usd_bn(year: int) -> float:
-    """Entry threshold of the Fortune Global 500 list published in ``year`` (global_list_thresholds.csv).
-
-    Years missing from the file are interpolated linearly between the nearest listed years (2018 lies between
-    the 2017 and 2019 lists); years after the last are held at the last value.
-    """
-    text = resources.files("zgcsim").joinpath("data/global_list_thresholds.csv").read_text(encoding="utf-8")
-    rows = [r for r in csv.DictReader(text.splitlines()) if r["list"] == "fortune_global_500"]
-    years = np.array([int(r["year"]) for r in rows])
-    values = np.array([float(r["threshold"]) for r in rows])
-    order = np.argsort(years)
-    return float(np.interp(year, years[order], values[order]))
-
-
-def yuan_per_usd(year: int) -> float:
-    """Yearly average exchange rate (held at the nearest known year outside 2017-2022)."""
-    return YUAN_PER_USD[min(max(year, 2017), 2022)]
-
-
-def fortune_threshold_yi(year: int) -> float:
-    """Fortune Global 500 threshold of ``year`` in 亿元 (1 bn US$ = 10 x rate 亿元)."""
-    return fortune_threshold_usd_bn(year) * yuan_per_usd(year) * 10.0
 
 
 def on_global_list(state: ParkState) -> np.ndarray:
@@ -79,8 +48,9 @@ def pillar_cluster_mask(state: ParkState) -> np.ndarray:
     """Sectors that are pillar clusters with technological leadership (our rule; the plan defines none).
 
     A sector counts when (1) its firms' revenue is at least 1 trillion yuan (the 'trillion-yuan cluster' scale),
-    (2) its firms hold at least 10 % of the zone's international standards, and (3) at least one of its firms is
-    on a global list. Thresholds are the ``cluster_*`` rule parameters.
+    (2) its firms hold at least 15 % of the zone's international standards (they help set the rules of the
+    technology), and (3) at least two of its firms are on a global list (it has globally leading firms).
+    Thresholds are the ``cluster_*`` rule parameters.
     """
     f, p = state.firms, state.params
     active = f.active

@@ -37,48 +37,61 @@ class University(mesa.Agent):
             self.tto = False
         self.tto_staff = (BASE_TTO_STAFF + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
 
-    def research(self, params: dict[str, float], rng: np.random.Generator) -> tuple[int, int, float]:
-        """One quarter of research: disclosures, then licences and spin-offs (priors.md section 4).
-
-        Disclosures ~ Poisson(r_disc x budget / 4) (row 31). With a professional TTO, expected licences are
-        A x p_lic x D^(1-b) x (staff/4)^b x 4^0 (constant returns in disclosures and staff, row 28, with
-        p_lic per disclosure at median staff, row 32); without one, the Chinese base rate (row 34).
-        Spin-offs ~ Poisson(p_spin x D), 1.5 times as likely with a TTO (row 33). Licence income is Pareto
-        (row 36). Returns (licences, spin-offs, income in 亿元).
-        """
-        self.budget *= (1 + params["research_growth"]) ** QUARTER
-        self.disclosures = int(rng.poisson(params["disclosures_per_yi"] * self.budget * QUARTER))
-        d = self.disclosures
-        if self.tto:
-            b = params["tto_staff_elasticity"]
-            rate = self.efficiency * params["licences_per_disclosure_tto"] * (self.tto_staff / BASE_TTO_STAFF) ** b
-            spin_rate = 1.5 * params["spinoffs_per_disclosure"]
-        else:
-            rate, spin_rate = params["licences_per_disclosure_none"], params["spinoffs_per_disclosure"]
-        licences = int(rng.binomial(d, min(rate, 0.9)))
-        spinoffs = int(rng.poisson(spin_rate * d))
-        income = float((0.001 * (rng.pareto(1.2, licences) + 1)).sum())  # 100 000 yuan scale, alpha 1.2 (row 36)
-        self.licences_year += licences
-        self.spinoffs_year += spinoffs
-        self.licence_income_year += income
-        return licences, spinoffs, income
-
     def reset_year(self) -> None:
         """Zero the yearly counters."""
         self.licences_year = self.spinoffs_year = 0
         self.licence_income_year = 0.0
 
 
-def build_institutions(model: mesa.Model, p: dict[str, float], rng: np.random.Generator) -> list[University]:
-    """Create the universities and institutes; the drawn 2017 TTO count goes to the largest research budgets."""
+def research_quarter(
+    institutions: list[University], params: dict[str, float], rng: np.random.Generator
+) -> tuple[int, int]:
+    """One quarter of research at every institution: disclosures, then licences and spin-offs (priors.md s. 4).
+
+    Each institution keeps its own state as a Mesa agent; the draws for all of them are made at once.
+    Disclosures ~ Poisson(r_disc x budget / 4) (row 31). With a professional TTO, each disclosure is licensed
+    with probability A x p_lic x (staff / 4)^b, i.e. licences are A p_lic D^(1-b) S^b up to a constant:
+    constant returns in disclosures and staff (row 28, p_lic at median staff, row 32); without one, the
+    Chinese base rate (row 34). Spin-offs ~ Poisson(p_spin x D), 1.5 times as likely with a TTO (row 33).
+    Licence income is Pareto with alpha 1.2 on a 100 000 yuan scale (row 36). Returns (licences, spin-offs).
+    """
+    growth = (1 + params["research_growth"]) ** QUARTER
+    budget = np.array([u.budget for u in institutions]) * growth
+    tto = np.array([u.tto for u in institutions])
+    staff = np.array([u.tto_staff for u in institutions])
+    efficiency = np.array([u.efficiency for u in institutions])
+    disclosures = rng.poisson(params["disclosures_per_yi"] * budget * QUARTER)
+    b = params["tto_staff_elasticity"]
+    with_tto = efficiency * params["licences_per_disclosure_tto"] * (np.maximum(staff, 1e-9) / BASE_TTO_STAFF) ** b
+    rate = np.where(tto, with_tto, params["licences_per_disclosure_none"])
+    spin_rate = params["spinoffs_per_disclosure"] * np.where(tto, 1.5, 1.0)
+    licences = rng.binomial(disclosures, np.minimum(rate, 0.9))
+    spinoffs = rng.poisson(spin_rate * disclosures)
+    income = 0.001 * (rng.pareto(1.2, int(licences.sum())) + 1)
+    income_by = np.bincount(
+        np.repeat(np.arange(len(institutions)), licences), weights=income, minlength=len(institutions)
+    )
+    for i, u in enumerate(institutions):
+        u.budget = float(budget[i])
+        u.disclosures = int(disclosures[i])
+        u.licences_year += int(licences[i])
+        u.spinoffs_year += int(spinoffs[i])
+        u.licence_income_year += float(income_by[i])
+    return int(licences.sum()), int(spinoffs.sum())
+
+
+def build_institutions(
+    model: mesa.Model, p: dict[str, float], research_budget: float, tto_count: float, rng: np.random.Generator
+) -> list[University]:
+    """Create the universities and institutes; the drawn TTO count goes to the largest research budgets."""
     n_uni, n_inst = int(round(p["n_universities"])), int(round(p["n_institutes"]))
     kinds = ["university"] * n_uni + ["institute"] * n_inst
     budgets = rng.lognormal(0.0, 1.2, len(kinds)) * np.where(np.arange(len(kinds)) < n_uni, 3.0, 1.0)
-    budgets *= p["research_budget_2017"] / budgets.sum()
+    budgets *= research_budget / budgets.sum()
     efficiency = np.exp(-np.abs(rng.normal(0, 0.4, len(kinds))))
     order = np.argsort(-budgets)
     has_tto = np.zeros(len(kinds), bool)
-    has_tto[order[: int(round(p["tto_2017"]))]] = True
+    has_tto[order[: int(round(tto_count))]] = True
     return [
         University(model, kinds[i], float(budgets[i]), float(efficiency[i]), bool(has_tto[i]))
         for i in range(len(kinds))

@@ -1,5 +1,7 @@
 """ParkModel: the Zhongguancun zone as a Mesa model, from the end of 2017 to the end of 2022 in quarters.
 
+For calibration the same model starts at the end of 2013 and runs to the end of 2017 (the spin-up).
+
 The step order is written once, in ``ParkModel.step``, and the code follows it line by line.
 """
 
@@ -24,13 +26,13 @@ from zgcsim.finance import (
     invest_quarter,
 )
 from zgcsim.firms import FirmView
-from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list
-from zgcsim.institutions import University, assign_funding, build_institutions
+from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list, yuan_per_usd
+from zgcsim.institutions import University, assign_funding, build_institutions, research_quarter
 from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
 from zgcsim.randomness import stream
 from zgcsim.scenario import Scenario
 
-START_YEAR, END_YEAR = 2018, 2022
+FIRST_PROJECTED_YEAR, END_YEAR = 2018, 2022
 N_VENTURE_FUNDS = 25
 STREAMS = (
     "uncertain",
@@ -57,47 +59,60 @@ class ParkModel(mesa.Model):
     """The zone: an array-held enterprise population, university and investor agents, exchanges, policy."""
 
     def __init__(
-        self, scenario: Scenario, seed: np.random.SeedSequence, parameter_values: Mapping[str, float] | None = None
+        self,
+        scenario: Scenario,
+        seed: np.random.SeedSequence,
+        parameter_values: Mapping[str, float] | None = None,
+        start_year: int = 2017,
+        end_year: int = END_YEAR,
     ) -> None:
-        """Build the end-of-2017 zone for one replicate.
+        """Build the zone at the end of the start year for one replicate.
 
         Args:
             scenario: the resolved scenario (lever schedules, events, uncertain-input ranges).
             seed: the replicate's seed; every random draw comes from named streams spawned from it.
             parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
+            start_year: the year whose end is the initial state (2017; 2013 for the calibration spin-up).
+            end_year: the last simulated year.
         """
         super().__init__(rng=np.random.default_rng(seed))
         self.scenario = scenario
         self.streams = {name: stream(seed, name) for name in STREAMS}
-        self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges)
+        self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters.defaults() | self.drawn | dict(parameter_values or {})
-        self.year, self.quarter, self.step_index = 2017, 4, -1
-        self.levers = scenario.levers_on(dt.date(2017, 12, 31))
+        self.start_year, self.end_year = start_year, end_year
+        self.base = parameters.baseline(self.params, start_year)
+        self.year, self.quarter, self.step_index = start_year, 4, -1
+        self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
+        self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
+        self.last_exits = np.zeros(0, np.int64)  # uids of the firms that left in the last quarter
         self.history: dict[int, dict[str, float]] = {}
 
-        self.firms = build_firms(self.params, self.streams["population"])
+        self.firms = build_firms(self.params, self.streams["population"], start_year)
         self.next_uid = int(self.firms.uid.max()) + 1
-        self.institutions: list[University] = build_institutions(self, self.params, self.streams["institutions"])
+        self.institutions: list[University] = build_institutions(
+            self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
+        )
         self.exchanges = build_exchanges(self, self.params)
         weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
         mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
-        self.market = CapitalMarket(self.params["vc_investment_2017"] - 4 * (mandate + unrestricted), self.params)
-        self.standards_created = int(self.params["standards_2017"])
-        self.entrants_year = int((self.firms.age < 1.0).sum())  # the 2017 entry cohort
+        self.market = CapitalMarket(self.base["vc_investment"] - 4 * (mandate + unrestricted), self.params)
+        self.standards_created = int(self.base["standards"])
+        self.entrants_year = int((self.firms.age < 1.0).sum())  # the start year's entry cohort
         self.capacity_index = 1.0  # land capacity relative to 2017 (model.update_land)
         self.congestion = 0.0
         self.export_controlled: set[int] = set()
         ctx = self._context()
         ent.set_rd_fixed_effects(self.firms, ctx)
-        self._calibrate_2017(ctx)
+        self._anchor_start_year(ctx)
         self._seed_listing_pipeline()
-        self.history[2017] = compute_all(self)
+        self.history[start_year] = compute_all(self)
 
     def _seed_listing_pipeline(self) -> None:
-        """Filings pending at the end of 2017: eligible firms that filed in the six quarters before.
+        """Filings pending at the start: eligible firms that filed in the six quarters before.
 
         With the pre-STAR lag of six quarters, listings in 2018 come from filings of 2016-17; the pipeline is
         drawn with the same filing rule the model uses afterwards, so 2018 has listings.
@@ -111,42 +126,43 @@ class ParkModel(mesa.Model):
         f.ipo_due = np.where(filed, rng.integers(0, venue.lag_quarters, len(f)), f.ipo_due)
 
     # ----- the 2017 anchors -----------------------------------------------------------------------------------
-    def _calibrate_2017(self, ctx: StepContext) -> None:
-        """Fix the scale constants of the knowledge rules on the 2017 flows, and the 2017 zone counts.
+    def _anchor_start_year(self, ctx: StepContext) -> None:
+        """Fix the scale constants of the knowledge rules on the start year's flows, and its zone counts.
 
-        Invention applications, PCT filings, new standards and contract turnover of 2017 (all sourced) set the
-        scale of their rules, so the rules' elasticities (priors) drive the change from 2018 on. The Global
-        Innovation 1000 cut-off is set so the 2017 global-list count equals the drawn one.
+        Invention applications, PCT filings, new standards and contract turnover of the start year (sourced for
+        2017) set the scale of their rules, so the rules' elasticities (priors) drive the change afterwards. The
+        Global Innovation 1000 cut-off is set so the start year's global-list count equals the drawn one.
         """
-        f, p = self.firms, self.params
+        f, p, b, year = self.firms, self.params, self.base, self.start_year
         knowledge = f.rd_stock + p["vc_patent_potency"] * f.vc_recent + f.licensed_knowledge
         f.knowledge0 = knowledge
         returnee_share = f.returnees / np.maximum(f.employees, 1.0)
         propensity = f.patent_fe * knowledge * (1 + p["returnee_patent_premium"] * returnee_share)
         pct_weight = propensity * (f.revenue / 0.25) ** p["pct_size_elasticity"] * (1 + 10 * returnee_share)
-        new_standards = p["standards_2017"] - p["standards_2016"]
+        new_standards = b["standards"] - b["standards_prev"]
         self.knowledge_scale = {
-            "applications": p["invention_applications_2017"] / propensity.sum(),
-            "pct_share": p["pct_2017"] / (pct_weight * p["invention_applications_2017"] / propensity.sum()).sum(),
+            "applications": b["invention_applications"] / propensity.sum(),
+            "pct_share": b["pct"] / (pct_weight * b["invention_applications"] / propensity.sum()).sum(),
             "standards": new_standards / (np.maximum(f.patents_held, 0) ** p["standards_stock_elasticity"]).sum(),
-            "contracts": p["tech_contracts_2017"]
+            "contracts": b["tech_contracts"]
             / (ent.truncated_pareto_mean(p) * (f.rd_stock + f.licensed_knowledge).sum()),
         }
         counts = ctx.streams["contracts"].poisson(self.knowledge_scale["contracts"] * f.rd_stock)
         drawn = ent.contract_values(counts, p, ctx.streams["contracts"])
-        f.y_contracts = drawn * p["tech_contracts_2017"] / max(drawn.sum(), 1e-9)  # the 2017 total is sourced
+        f.y_contracts = drawn * b["tech_contracts"] / max(drawn.sum(), 1e-9)  # the start year's total
 
         # platforms: the drawn 2017 count, run by the largest firms
         large = np.flatnonzero(f.revenue >= p["platform_firm_min_revenue"])
         ranked = large[np.argsort(-f.revenue[large])]
-        f.platform[ranked[: int(round(p["platforms_2017"]))]] = True
+        f.platform[ranked[: int(round(b["platforms"]))]] = True
 
         # global lists: the cut-off that puts the drawn number of firms on either list in 2017
-        fortune = f.y_revenue >= fortune_threshold_yi(2017)
-        need = int(round(p["global_list_firms_2017"])) - int(fortune.sum())
+        fortune = f.y_revenue >= fortune_threshold_yi(year)
+        need = int(round(b["global_list_firms"])) - int(fortune.sum())
         rd = np.sort(f.y_rd_reported[~fortune])[::-1]
         cutoff_yi = rd[need - 1] if need >= 1 else rd[0] * 1.01
-        self.gi1000_cutoff_usd_m = float(cutoff_yi * 100.0 / 6.75)
+        # stored in US$ (the list's currency); nudged down so the marginal firm survives the round trip
+        self.gi1000_cutoff_usd_m = float(cutoff_yi * (1 - 1e-9) * 100.0 / yuan_per_usd(year))
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
@@ -163,7 +179,7 @@ class ParkModel(mesa.Model):
         for e in self.scenario.events:
             if e.kind != "demand_shock":
                 continue
-            first = (e.start.year - START_YEAR) * 4 + (e.start.month - 1) // 3
+            first = (e.start.year - self.start_year - 1) * 4 + (e.start.month - 1) // 3
             if first <= self.step_index < first + e.quarters:
                 hit = [SECTOR_KEYS.index(s) for s in e.sectors] if e.sectors else list(range(len(SECTORS)))
                 level[hit] += np.log1p(e.magnitude)
@@ -187,7 +203,7 @@ class ParkModel(mesa.Model):
         """Yearly: renewal adds capacity; revenue density above capacity slows growth (lever, tasks 19-20)."""
         self.capacity_index *= 1 + 3.0 * self.levers["land_renewal"]  # renewed space hosts ~3x (ours)
         area_ratio = self.levers["park_area"] / self.params["park_area_km2"]
-        density = self.firms.revenue[self.firms.active].sum() / self.params["revenue_2017"]
+        density = self.firms.revenue[self.firms.active].sum() / self.base["revenue"]
         excess = np.log(max(density / (self.capacity_index * area_ratio), 1.0))
         return self.params["land_congestion"] * excess
 
@@ -208,14 +224,14 @@ class ParkModel(mesa.Model):
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
         5. Investors: the guidance fund and the venture funds screen and invest.
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
-        7. Knowledge production: R&D stock, patents and grants, PCT, standards, technology contracts.
+        7. Knowledge production: R&D stock, patents and grants, PCT, standards; technology contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
         9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
         11. Statistics (Q4): the year's indicators; exited firms are dropped.
         """
         self.step_index += 1
-        self.year, self.quarter = START_YEAR + self.step_index // 4, self.step_index % 4 + 1
+        self.year, self.quarter = self.start_year + 1 + self.step_index // 4, self.step_index % 4 + 1
         start = dt.date(self.year, 3 * self.quarter - 2, 1)
         f = self.firms
 
@@ -229,7 +245,7 @@ class ParkModel(mesa.Model):
             for inst in self.institutions:
                 inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
             self.congestion = self.update_land()
-            growth = GI1000_GROWTH_2018 if self.year == START_YEAR else self.params["gi1000_cutoff_growth"]
+            growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
             self.gi1000_cutoff_usd_m *= 1 + growth
         ctx.congestion = self.congestion
         ctx.platform_boost = self._platform_boost()
@@ -242,10 +258,7 @@ class ParkModel(mesa.Model):
                 inst.reset_year()
 
         # 3. universities
-        licences, spinoffs = 0, 0
-        for inst in self.institutions:  # creation order: fixed, so runs are reproducible
-            lic, spin, _income = inst.research(self.params, self.streams["tto"])
-            licences, spinoffs = licences + lic, spinoffs + spin
+        licences, spinoffs = research_quarter(self.institutions, self.params, self.streams["tto"])
         self._license_to_firms(licences)
 
         # 4. entry
@@ -267,7 +280,8 @@ class ParkModel(mesa.Model):
         # 7. knowledge production
         knowledge_growth, new_standards = ent.produce_knowledge(f, ctx, self.knowledge_scale)
         self.standards_created += new_standards
-        ent.sell_contracts(f, ctx, self.knowledge_scale)
+        if self.quarter == 4:
+            ent.sell_contracts(f, ctx, self.knowledge_scale)
 
         # 8. production and hiring
         employees_before = f.employees.copy()
@@ -283,11 +297,13 @@ class ParkModel(mesa.Model):
             ent.close_year(f, ctx)
 
         # 10. exits
-        ent.exit_firms(f, ctx)
+        leaving = ent.exit_firms(f, ctx)
+        self.last_exits = f.uid[leaving]
         if self.quarter == 4:
             self.market.close_year()
 
         # 11. statistics
+        self.patents_by_quarter[(self.year, self.quarter)] = int(f.patents_held[f.active].sum())
         if self.quarter == 4:
             self.history[self.year] = compute_all(self)
             f.compact()
@@ -314,8 +330,8 @@ class ParkModel(mesa.Model):
         f.platform = (f.platform | opening) & ~closing
 
     def run(self) -> dict[int, dict[str, float]]:
-        """Run 2018 Q1 to 2022 Q4 and return the indicators by year (2017 to 2022)."""
-        while self.year < END_YEAR or self.quarter < 4:
+        """Run to the last quarter of the end year; return the indicators by year (start year to end year)."""
+        while self.year < self.end_year or self.quarter < 4:
             self.step()
         return self.history
 

@@ -1,9 +1,10 @@
-"""The synthetic 2017 population: firms, with their 2017 flows, that reproduce the zone's 2017 aggregates.
+"""The synthetic starting population: firms, with their flows of the start year, that reproduce its aggregates.
 
 Sizes follow a lognormal body with a Zipf tail (priors.md row 55); R&D intensities bunch just above the
 high-tech-enterprise thresholds (priors.md row 13, Chen et al. 2021); patents, PCT filings and standards are
 shared out across firms in proportion to their R&D stock and a gamma propensity (priors.md row 18), so the
-2017 totals are met exactly. Unknown 2017 baselines come in as drawn uncertain inputs.
+totals are met exactly. Unknown baselines come in as drawn uncertain inputs. The start year is 2017 for
+projections and 2013 for the calibration spin-up.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
+from zgcsim.lists import fortune_threshold_yi
+from zgcsim.parameters import baseline
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,6 @@ MANDATE_SECTORS: tuple[int, ...] = tuple(
     i for i, s in enumerate(SECTORS) if s.key in {"it", "biomedicine", "new_materials", "advanced_manufacturing"}
 )
 
-# Fortune Global 500 entry threshold of the 2017 list in 亿元: 21.609 bn US$ x 6.75 yuan/US$
-# (global_list_thresholds.csv; exchange rate from the shared data/README.md, to verify)
-FORTUNE_G500_2017_YI = 21.609 * 6.75 * 10
-
 HTE_SMALL, HTE_MID = 0.5, 2.0  # 亿元: revenue brackets of the HTE R&D thresholds (priors.md row 13)
 
 
@@ -63,9 +62,13 @@ _HAZARD_AGES = np.array([0.0, 1.0, 2.0, 3.0, 7.0, 10.0, 15.0, 40.0])
 _HAZARD_RATES = np.array([0.016, 0.063, 0.095, 0.08, 0.08, 0.05, 0.03, 0.02])
 
 
+_HAZARD_BY_QUARTER_OF_AGE = np.interp(np.arange(0, 41, 0.25), _HAZARD_AGES, _HAZARD_RATES)
+
+
 def exit_hazard_by_age(age: np.ndarray) -> np.ndarray:
-    """Return the yearly exit hazard of firms of the given ages (SAIC profile, linearly interpolated)."""
-    return np.interp(age, _HAZARD_AGES, _HAZARD_RATES)
+    """Return the yearly exit hazard of firms of the given ages (SAIC profile, interpolated by quarter of age)."""
+    index = np.minimum((age * 4).astype(np.int64), len(_HAZARD_BY_QUARTER_OF_AGE) - 1)
+    return _HAZARD_BY_QUARTER_OF_AGE[index]
 
 
 def _allocate(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -107,9 +110,13 @@ def draw_sizes(n: int, total: float, alpha: float, rng: np.random.Generator) -> 
     return body * (total / body.sum())
 
 
-def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 0) -> FirmTable:
-    """Build the end-of-2017 firm table from parameters ``p`` (defaults plus drawn uncertain inputs)."""
-    n = int(round(p["n_firms_2017"]))
+def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017, first_uid: int = 0) -> FirmTable:
+    """Build the firm table at the end of ``year`` from parameters ``p`` (defaults plus drawn uncertain inputs).
+
+    ``p`` must hold the year's baseline (``revenue_2017``, ``employees_2017``, ...; see ``parameters.baseline``).
+    """
+    b = baseline(p, year)
+    n = int(round(b["n_firms"]))
     col: dict[str, np.ndarray] = {name: np.zeros(n, dtype) for name, dtype in FIELDS.items()}
     col["uid"] = np.arange(first_uid, first_uid + n)
 
@@ -117,21 +124,26 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     shares = np.array([s.revenue_share for s in SECTORS])
     shares = shares * rng.lognormal(0.0, p["sector_share_noise"], len(shares))
     shares /= shares.sum()
+    # only the IT cluster was at trillion-yuan scale in 2017 (shared data/README.md): others stay below it
+    cap = 0.9 * 10000.0 / b["revenue"]
+    excess = np.clip(shares[1:] - cap, 0.0, None)
+    shares[1:] -= excess
+    shares[0] += excess.sum()
     sector = rng.choice(len(SECTORS), size=n, p=shares)
-    revenue = draw_sizes(n, p["revenue_2017"], p["zipf_alpha"], rng)
+    revenue = draw_sizes(n, b["revenue"], p["zipf_alpha"], rng)
     # the head: the zone's Fortune Global 500 firms (7 in 2016, the only count found) sit above the list's
-    # 2017 entry threshold, where a pure Zipf line from 20 000 firms would place about three
-    fg500 = FORTUNE_G500_2017_YI
-    head = np.argsort(-revenue)[: int(p["fortune_g500_firms_2016"])]
+    # entry threshold, where a pure Zipf line from 20 000 firms would place about three
+    fg500 = fortune_threshold_yi(year)
+    head = np.argsort(-revenue)[: int(round(b["fortune_firms"]))]
     revenue[head] = fg500 * rng.lognormal(np.log(1.8), 0.35, len(head)).clip(1.02, None)
     sector[head] = rng.choice(len(SECTORS), size=len(head), p=_head_sector_weights(shares))
     for j in range(len(SECTORS)):  # rescale each sector's other firms to its revenue share
         in_j = sector == j
         in_j[head] = False
-        residual = shares[j] * p["revenue_2017"] - revenue[head][sector[head] == j].sum()
+        residual = shares[j] * b["revenue"] - revenue[head][sector[head] == j].sum()
         if in_j.any():
-            revenue[in_j] *= max(residual, 0.05 * shares[j] * p["revenue_2017"]) / revenue[in_j].sum()
-    revenue *= p["revenue_2017"] / revenue.sum()
+            revenue[in_j] *= max(residual, 0.05 * shares[j] * b["revenue"]) / revenue[in_j].sum()
+    revenue *= b["revenue"] / revenue.sum()
     col["sector"], col["revenue"] = sector, revenue
     sec = SECTORS
     pick = np.array
@@ -146,9 +158,9 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
 
     # employees: revenue per employee rises with size; rescaled to the drawn 2017 total
     employees = revenue**0.85 * rng.lognormal(0, 0.4, n)
-    col["employees"] = np.maximum(employees * p["employees_2017"] / employees.sum(), 3.0)
+    col["employees"] = np.maximum(employees * b["employees"] / employees.sum(), 3.0)
     va = pick([s.va_ratio for s in sec])[sector] * rng.lognormal(0, 0.25, n)
-    col["va_ratio0"] = va * p["value_added_2017"] / (va * revenue).sum()
+    col["va_ratio0"] = va * b["value_added"] / (va * revenue).sum()
 
     # R&D: lognormal around the sector median, lower for large firms; bunching above the HTE thresholds
     intensity = pick([s.rd_median for s in sec])[sector] * rng.lognormal(0, 0.7, n) * (revenue / 0.25) ** -0.15
@@ -156,7 +168,7 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     threshold = hte_threshold(revenue)
     near = col["hte_eligible"] & (intensity < threshold) & (intensity > threshold - p["notch_window"])
     bunch = near & (rng.random(n) < 0.7)
-    target = p["st_intensity_2017"] / 100.0
+    target = b["st_intensity"] / 100.0
     free = ~bunch
     bunched_spend = ((threshold + 0.002) * revenue)[bunch].sum()
     intensity[free] *= (target * revenue.sum() - bunched_spend) / (intensity * revenue)[free].sum()
@@ -169,23 +181,23 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
 
     # profit: margins spread around the drawn 2017 zone margin; young and small firms lose money more often
     margin = rng.normal(0.0, 0.10, n) - 0.06 * (col["age"] < 3)
-    margin += p["profit_margin_2017"] / 100.0 - (margin * revenue).sum() / revenue.sum()
+    margin += b["profit_margin"] / 100.0 - (margin * revenue).sum() / revenue.sum()
     col["margin_pre"] = margin + real
     col["profit_last"] = margin * revenue
 
     # patents, PCT and standards shared out in proportion to R&D stock and a persistent propensity
-    col["patent_fe"] = rng.gamma(0.6, 1 / 0.6, n)
+    col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], n)
     weight = col["patent_fe"] * col["rd_stock"]
-    col["patents_held"] = _allocate(p["patents_held_2017"], weight, rng)
-    col["y_applications"] = _allocate(p["invention_applications_2017"], weight, rng)
-    col["y_grants"] = _allocate(p["invention_grants_2017"], weight, rng)
-    col["standards"] = _allocate(p["standards_2017"], np.maximum(col["patents_held"], 0.1) ** 0.7, rng)
+    col["patents_held"] = _allocate(b["patents_held"], weight, rng)
+    col["y_applications"] = _allocate(b["invention_applications"], weight, rng)
+    col["y_grants"] = _allocate(b["invention_grants"], weight, rng)
+    col["standards"] = _allocate(b["standards"], np.maximum(col["patents_held"], 0.1) ** 0.7, rng)
 
     # talent: foreign and returnee staff concentrate in R&D-intensive firms
     talent_w = col["employees"] * np.sqrt(reported) * rng.gamma(1.0, 1.0, n)
-    col["returnees"] = talent_w * p["talent_2017"] / talent_w.sum()
+    col["returnees"] = talent_w * b["talent"] / talent_w.sum()
     col["y_pct"] = _allocate(
-        p["pct_2017"],
+        b["pct"],
         weight * (revenue / 0.25) ** p["pct_size_elasticity"] * (1 + col["returnees"] / col["employees"] * 10),
         rng,
     )
@@ -193,22 +205,26 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     # energy intensity per 万元 of value added, rescaled to the drawn 2017 zone figure
     e = pick([s.energy_factor for s in sec])[sector] * rng.lognormal(0, 0.5, n)
     value_added = col["va_ratio0"] * revenue
-    col["energy_intensity"] = e * p["energy_intensity_2017"] * value_added.sum() / (e * value_added).sum()
+    col["energy_intensity"] = e * b["energy_intensity"] * value_added.sum() / (e * value_added).sum()
 
     # listing: the drawn number of listed firms, mostly large and older; listing years follow the path
     # 113 (mid-2009) -> 230 (2013) -> 320 (2017) of zgc_observed_to_2017.csv
-    listed = _top_k(revenue**0.8, int(round(p["listed_2017"])), rng, eligible=col["age"] >= 3)
-    years = rng.choice(np.arange(2000, 2018), size=n, p=_listing_year_weights())
+    listed = _top_k(revenue**0.8, int(round(b["listed"])), rng, eligible=col["age"] >= 3)
+    years = rng.choice(np.arange(2000, year + 1), size=n, p=_listing_year_weights(year))
     col["listed"], col["listing_year"] = listed, np.where(listed, years, 0)
-    col["neeq"] = _top_k(np.ones(n), 1618, rng, eligible=~listed & (revenue > 0.1) & (revenue < 10))  # 1 618: 千龙网
+    col["neeq"] = _top_k(
+        np.ones(n), int(round(b["neeq"])), rng, eligible=~listed & (revenue > 0.1) & (revenue < 10)
+    )  # NEEQ-quoted firms
 
     # venture funding: 2017 rounds among young firms, chosen on team quality; sums to the drawn VC total
     young = (col["age"] < 6) & ~listed
     rounds = _top_k(np.exp(1.5 * col["team_quality"]), int(0.12 * young.sum()), rng, eligible=young)
     amount = np.where(rounds, rng.lognormal(0, 1.2, n) * (0.1 + revenue) ** 0.5, 0.0)
-    amount *= p["vc_investment_2017"] / amount.sum()
+    amount *= b["vc_investment"] / amount.sum()
     col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * 1.8, amount
-    col["vc_last_year"] = np.where(rounds, 2017.0 + rng.random(n), np.nan)
+    col["vc_last_year"] = np.where(rounds, year + rng.random(n), np.nan)
+    col["vc_first_year"] = col["vc_last_year"] - np.where(rounds, rng.random(n) * 2, np.nan)
+    col["vc_entry_revenue"] = np.where(rounds, revenue * np.exp(-0.2 * rng.random(n)), 0.0)
 
     col["ipo_exchange"] = np.full(n, -1)
     col["export_penalty"] = np.zeros(n)
@@ -223,17 +239,20 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, first_uid: int = 
     col["y_energy"] = col["energy_intensity"] * value_added * 1e4  # 亿元 -> 万元
     col["y_contracts"] = np.zeros(n)  # filled by the model with the contract rule, scaled to 3 500 亿元
 
+    # the state holds the end-of-2017 revenue rate, half a year's growth above the 2017 average (the flows)
+    col["revenue"] = revenue * np.exp(0.5 * b["revenue_growth"])
+
     # pending applications: the last two years' filings not yet decided (priors.md row 23). The pipeline is a
     # ring: column s % 8 holds the filings of step s (2018 Q1 is step 0, so 2017 Q4 is step -1).
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
     for q in range(GRANT_PIPELINE_QUARTERS - 1):  # q quarters before 2017 Q4
-        filed = p["invention_applications_2017"] / 4 * 1.12 ** (-q / 4)  # filings grew ~12 %/yr (ours)
+        filed = b["invention_applications"] / 4 * 1.12 ** (-q / 4)  # filings grew ~12 %/yr (ours)
         pending[:, (-1 - q) % GRANT_PIPELINE_QUARTERS] = _allocate(filed, weight, rng)
     return FirmTable(col, pending)
 
 
-def _listing_year_weights() -> np.ndarray:
-    """Weights of listing years 2000-2017 for firms listed at the end of 2017 (from the observed counts)."""
-    years = np.arange(2000, 2018)
+def _listing_year_weights(year: int) -> np.ndarray:
+    """Weights of listing years 2000 to ``year`` for firms listed at its end (from the observed counts)."""
+    years = np.arange(2000, year + 1)
     w = np.where(years <= 2009, 113 / 10, np.where(years <= 2013, (230 - 113) / 4, (320 - 230) / 4))
     return w / w.sum()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from zgcsim.calibration.use import Calibration, default_calibration, load_calibration
 from zgcsim.errors import UserInputError
 from zgcsim.model import ParkModel
 from zgcsim.randomness import replicate_seed, replicate_seed_number
@@ -35,22 +36,45 @@ def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
     return load_scenario(path)
 
 
+AUTO = "auto"  # use the project's committed calibration when there is one
+
+
+def _calibration(calibration: Calibration | str | Path | None) -> Calibration | None:
+    if calibration is None:
+        return None
+    if isinstance(calibration, Calibration):
+        return calibration
+    if calibration == AUTO:
+        return default_calibration()
+    return load_calibration(calibration)
+
+
 def run_replicate(
-    scenario: Scenario, root_seed: int, replicate: int, parameter_values: Mapping[str, float] | None = None
+    scenario: Scenario,
+    root_seed: int,
+    replicate: int,
+    parameter_values: Mapping[str, float] | None = None,
+    calibration: Calibration | str | Path | None = AUTO,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Run one replicate; return its tidy indicator rows (2017-2022) and the uncertain inputs it drew."""
-    model = ParkModel(scenario, replicate_seed(root_seed, replicate), parameter_values)
+    """Run one replicate; return its tidy indicator rows (2017-2022) and the uncertain inputs it drew.
+
+    The replicate's parameter set comes from the calibration's ensemble (``"auto"``: the committed one, if any;
+    ``None``: the parameter table's central values); explicit ``parameter_values`` win over both.
+    """
+    cal = _calibration(calibration)
+    values = {**(cal.values_for(root_seed, replicate) if cal else {}), **dict(parameter_values or {})}
+    model = ParkModel(scenario, replicate_seed(root_seed, replicate), values)
     history = model.run()
     seed_number = replicate_seed_number(root_seed, replicate)
     rows = [
         (scenario.name, replicate, seed_number, year, key, value)
-        for year, values in sorted(history.items())
-        for key, value in values.items()
+        for year, values_by_key in sorted(history.items())
+        for key, value in values_by_key.items()
     ]
     return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn)
 
 
-def _run_task(task: tuple[Scenario, int, int, Mapping[str, float] | None]) -> tuple[pd.DataFrame, dict[str, float]]:
+def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float]]:
     return run_replicate(*task)
 
 
@@ -81,6 +105,7 @@ def run_many(
     scheduler: str | None = None,
     parameter_values: Mapping[str, float] | None = None,
     progress: bool = True,
+    calibration: Calibration | str | Path | None = AUTO,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every scenario for replicates 0..replicates-1 with paired seeds.
 
@@ -89,7 +114,8 @@ def run_many(
     """
     if replicates < 1:
         raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
-    tasks = [(sc, seed, r, parameter_values) for sc in scenarios for r in range(replicates)]
+    cal = _calibration(calibration)  # loaded once here, so a bad file fails before any run
+    tasks = [(sc, seed, r, parameter_values, cal) for sc in scenarios for r in range(replicates)]
     executor, shutdown = _executor(workers, scheduler)
     results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
     bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
@@ -127,8 +153,12 @@ def run_scenario(
     workers: int = 1,
     parameter_values: Mapping[str, float] | None = None,
     progress: bool = False,
+    calibration: Calibration | str | Path | None = AUTO,
 ) -> pd.DataFrame:
-    """Run one scenario and return the tidy table ``scenario, replicate, seed, year, indicator, value``."""
+    """Run one scenario and return the tidy table ``scenario, replicate, seed, year, indicator, value``.
+
+    By default each replicate takes its parameter set from the committed calibration (see ``run_replicate``).
+    """
     table, _ = run_many(
         [resolve_scenario(scenario)],
         replicates,
@@ -136,6 +166,7 @@ def run_scenario(
         workers=workers,
         parameter_values=parameter_values,
         progress=progress,
+        calibration=calibration,
     )
     return table
 

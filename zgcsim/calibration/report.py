@@ -1,0 +1,132 @@
+"""The fit report: per-moment table, ``fit.csv`` for charts, a chart, and a Markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from zgcsim.calibration.moments import TOLERANCE
+
+
+def fit_table(record: dict) -> pd.DataFrame:
+    """One row per moment: observed, the best point, and the ensemble's 5/50/95 % across its members."""
+    sims = np.array([member["moments"] for member in record["ensemble"]])
+    rows = []
+    for j, m in enumerate(record["moments"]):
+        p05, p50, p95 = np.quantile(sims[:, j], [0.05, 0.5, 0.95])
+        if m["one_sided"]:
+            ok = p50 >= m["observed"] * (1 - m["tolerance"])
+        else:
+            ok = abs(p50 / m["observed"] - 1) <= m["tolerance"]
+        rows.append(
+            {
+                "series": m["series"],
+                "year": m["year"],
+                "period": m["period"],
+                "observed": m["observed"],
+                "basis": m["basis"],
+                "tolerance": m["tolerance"],
+                "sim_best": m["best"],
+                "sim_p05": p05,
+                "sim_p50": p50,
+                "sim_p95": p95,
+                "within_tolerance": bool(ok),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _chart(table: pd.DataFrame, path: Path) -> None:
+    series = list(dict.fromkeys(table["series"]))
+    cols = 4
+    rows = int(np.ceil(len(series) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, series, strict=False):
+        t = table[table["series"] == name].sort_values(["year", "period"])
+        x = t["year"] + np.where(t["period"] == "FY", 0.0, -0.5)
+        ax.fill_between(x, t["sim_p05"], t["sim_p95"], alpha=0.3, label="simulated 5-95 %")
+        ax.plot(x, t["sim_p50"], "o-", label="simulated median")
+        ax.plot(x, t["observed"], "ks", label="observed")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(series) :]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("Calibration fit: the 2013-2017 spin-up against the zone's record", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def write_report(record: dict, out: Path) -> pd.DataFrame:
+    """Write ``fit.csv``, ``fit.png`` and ``fit_report.md`` into ``out``; return the fit table."""
+    table = fit_table(record)
+    table[
+        [
+            "series",
+            "year",
+            "period",
+            "observed",
+            "basis",
+            "sim_p05",
+            "sim_p50",
+            "sim_p95",
+            "sim_best",
+            "within_tolerance",
+        ]
+    ].to_csv(out / "fit.csv", index=False)
+    _chart(table, out / "fit.png")
+    lines = [
+        f"# Calibration fit ({record['id']})",
+        "",
+        record["method"] + ".",
+        record["window"] + ".",
+        "",
+        f"Seed {record['seed']}; {len(record['ensemble'])} accepted sets; ABC tolerance (loss) "
+        f"{record['abc_tolerance']:.2f}; best loss {record['best']['loss']:.2f}; "
+        f"data SHA-256 {record['data_sha256'][:16]}; {record['seconds']} s.",
+        "",
+        "## Per-moment fit (ensemble median and 5-95 % band)",
+        "",
+        "| moment | observed | basis | tolerance | median | 5-95 % | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"| {r.series} {r.year} {r.period} | {r.observed:,.6g} | {r.basis} | {r.tolerance:.0%} | "
+            f"{r.sim_p50:,.6g} | {r.sim_p05:,.6g} to {r.sim_p95:,.6g} | {'yes' if r.within_tolerance else 'no'} |"
+        )
+    lines += [
+        "",
+        "## Parameters: prior range and ensemble (median, 90 % interval)",
+        "",
+        "| parameter | prior range | best | median | 5-95 % |",
+        "|---|---|---|---|---|",
+    ]
+    for p in record["parameters"]:
+        vals = np.array([m["values"][p["name"]] for m in record["ensemble"]])
+        lines.append(
+            f"| {p['name']} | {p['low']:g} to {p['high']:g} | {record['best']['values'][p['name']]:.4g} | "
+            f"{np.median(vals):.4g} | {np.quantile(vals, 0.05):.4g} to {np.quantile(vals, 0.95):.4g} |"
+        )
+    lines += [
+        "",
+        "## Stylised facts (best point, one spin-up)",
+        "",
+        "| fact | statistic | range | holds |",
+        "|---|---|---|---|",
+    ]
+    for fact in record["stylised_facts"]:
+        lines.append(
+            f"| {fact['fact']} | {fact['statistic']} | {fact['range'][0]} to {fact['range'][1]} | "
+            f"{'yes' if fact['holds'] else 'no'} |"
+        )
+    lines += ["", f"Tolerances by basis: {TOLERANCE} (relative); lower bounds are one-sided.", ""]
+    (out / "fit_report.md").write_text("\n".join(lines), encoding="utf-8")
+    return table
