@@ -178,6 +178,26 @@ def test_store_made_by_other_code_is_refused(reference_store, tmp_path, capsys):
     assert "code_version" in capsys.readouterr().err
 
 
+def test_store_made_with_another_calibration_is_refused(tmp_path, capsys):
+    calibration = tmp_path / "cal.json"
+
+    def write_calibration(scale: float) -> None:
+        member = {"values": {"growth_shock_scale": scale}, "weight": 1.0}
+        calibration.write_text(json.dumps({"id": "test", "ensemble": [member], "data_sha256": "-"}))
+
+    write_calibration(0.2)
+    path = write_experiment(tmp_path, replicates=1, scenarios='["no_new_policy"]')
+    path.write_text(path.read_text().replace("seed = 11", 'seed = 11\ncalibration = "cal.json"'))
+    out = tmp_path / "store"
+    assert main(["experiment", str(path), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    write_calibration(0.3)
+    from zgcsim.calibration.use import load_calibration
+
+    load_calibration.cache_clear()  # a new session would read the file afresh
+    assert main(["experiment", str(path), "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    assert "config_hash" in capsys.readouterr().err
+
+
 def test_folder_that_is_not_a_store_is_refused(reference_store, tmp_path, capsys):
     path, _ = reference_store
     out = tmp_path / "results"
@@ -235,6 +255,10 @@ BAD_FILES = {
         "analysis.reference",
     ),
     "malformed": ('name = "x\n', "malformed TOML"),
+    "missing_calibration": (
+        'name = "x"\nscenarios = ["action_plan"]\nreplicates = 1\nseed = 1\ncalibration = "no_such.json"\n',
+        "calibration",
+    ),
 }
 
 

@@ -93,6 +93,11 @@ class ExperimentSpec(BaseModel):
     scenarios: list[str] = Field(min_length=1, description="library names, paths, or '*' for the whole library")
     replicates: int = Field(ge=1, description="replicates per scenario and design point")
     seed: int = Field(ge=0, description="root seed: replicate seeds and the design seed derive from it")
+    calibration: str = Field(
+        default="auto",
+        description="'auto': the committed calibration/calibration.json if there is one; 'none': the parameter "
+        "table's central values; or a calibration file (relative to the experiment file)",
+    )
     design: DesignSpec = Field(default_factory=DesignSpec)
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
 
@@ -115,6 +120,8 @@ class Experiment:
     path: str
     scenarios: tuple[Scenario, ...]
     variables: tuple[Variable, ...]
+    calibration_path: str | None = None  # the calibration file every run samples its parameter set from
+    calibration_sha256: str = "none"
 
     @property
     def parameter_variables(self) -> tuple[Variable, ...]:
@@ -132,6 +139,7 @@ class Experiment:
             "spec": self.spec.model_dump(mode="json"),
             "scenarios": [[sc.name, sc.fingerprint()] for sc in self.scenarios],
             "variables": [[v.name, v.kind, v.low, v.high] for v in self.variables],
+            "calibration": self.calibration_sha256,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -285,7 +293,34 @@ def parse_experiment(data: dict[str, Any], path: str | Path) -> Experiment:
         raise UserInputError(
             f"'{reference}' is not one of the experiment's scenarios", path=path, key="analysis.reference"
         )
-    return Experiment(spec=spec, path=str(path), scenarios=scenarios, variables=variables)
+    calibration_path, calibration_sha = _resolve_calibration(spec.calibration, path)
+    return Experiment(
+        spec=spec,
+        path=str(path),
+        scenarios=scenarios,
+        variables=variables,
+        calibration_path=calibration_path,
+        calibration_sha256=calibration_sha,
+    )
+
+
+def _resolve_calibration(choice: str, path: Path) -> tuple[str | None, str]:
+    """The calibration file the runs use (or None) and its SHA-256, checked now rather than in every worker."""
+    from zgcsim.calibration.use import DEFAULT_PATH, load_calibration
+
+    if choice == "none":
+        return None, "none"
+    if choice == "auto":
+        if not DEFAULT_PATH.is_file():
+            return None, "none"
+        file = DEFAULT_PATH
+    else:
+        file = path.parent / choice if not Path(choice).is_absolute() else Path(choice)
+    try:
+        cal = load_calibration(file)
+    except UserInputError as err:
+        raise UserInputError(err.one_line(), path=path, key="calibration") from None
+    return str(file.resolve()), cal.sha256
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -45,6 +45,7 @@ class RunTask:
     lever_values: tuple[tuple[str, float], ...] = ()
     parameter_values: tuple[tuple[str, float], ...] = ()
     seed_index: int | None = None  # the seed tree's replicate index; None: the replicate itself (paired)
+    calibration_path: str | None = None
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -91,7 +92,17 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "worker": f"{platform.node()}:{os.getpid()}",
         "worker_peak_rss_mb": _peak_rss_mb(),
         "code_version": code_version(),
+        "calibration_sha256": _calibration_sha(task.calibration_path),
     }
+
+
+def _calibration_sha(path: str | None) -> str:
+    """The SHA-256 of the calibration this worker used, so the runner can refuse a worker with another file."""
+    if path is None:
+        return "none"
+    from zgcsim.calibration.use import load_calibration
+
+    return load_calibration(path).sha256
 
 
 def plan_tasks(experiment: Experiment, design: pd.DataFrame) -> list[RunTask]:
@@ -112,7 +123,14 @@ def plan_tasks(experiment: Experiment, design: pd.DataFrame) -> list[RunTask]:
             for scenario in experiment.scenarios:
                 tasks.append(
                     RunTask(
-                        scenario, point, replicate, experiment.spec.seed, lever_values, parameter_values, seed_index
+                        scenario,
+                        point,
+                        replicate,
+                        experiment.spec.seed,
+                        lever_values,
+                        parameter_values,
+                        seed_index=seed_index,
+                        calibration_path=experiment.calibration_path,
                     )
                 )
     return tasks
@@ -260,6 +278,7 @@ def open_store(experiment: Experiment, out: str | Path, force: bool = False) -> 
         {},
         {
             "experiment_file": experiment.path,
+            "calibration": {"path": experiment.calibration_path, "sha256": experiment.calibration_sha256},
             "design": {
                 "kind": experiment.spec.design.kind,
                 "points": len(design),
@@ -332,6 +351,11 @@ def run_experiment(
     started = time.perf_counter()
     try:
         for result in executor.map_unordered(todo):
+            if result["calibration_sha256"] != experiment.calibration_sha256:
+                raise UserInputError(
+                    f"worker {result['worker']} used another calibration file than {experiment.calibration_path}",
+                    key="--scheduler",
+                )
             if result["code_version"] != expected_code:
                 raise UserInputError(
                     f"worker {result['worker']} runs other zgcsim code (code version {result['code_version'][:12]}, "
