@@ -1,6 +1,7 @@
 """Experiments: reproducible whatever the executor, resumable after a crash, refused when mixed, analysable."""
 
 import datetime as dt
+import io
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import pandas.testing as pdt
 import pytest
 
 from zgcsim import experiment_runner
+from zgcsim.analysis import analyze_store
 from zgcsim.cli import main
 from zgcsim.designs import build_design
 from zgcsim.experiment import hold_levers, load_experiment
@@ -128,6 +130,11 @@ def test_orphan_chunk_left_by_a_crash_is_ignored_and_removed(reference_store, tm
     (out / "runs" / ".tmp-abc.parquet").write_bytes(b"partial")
     assert len(read_runs(out)) == 4
     assert content(out)[0]["replicate"].nunique() <= 2  # the orphan rows are not read
+    # an unfinished store can be analysed: attainment over the runs that are there
+    log = io.StringIO()
+    analyze_store(out, log=log)
+    assert "4 of 6 runs" in log.getvalue()
+    assert set(pd.read_csv(out / "attainment.csv")["replicates"]) == {2}
     resumed = run_experiment(load_experiment(path), out, workers=1, progress=False)
     assert resumed.runs == 2
     assert not list((out / "runs").glob(".tmp-*"))
