@@ -416,3 +416,11 @@ def test_shipped_experiments_are_valid():
     for path in files:
         experiment = load_experiment(path)
         assert experiment.scenarios
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_exits_2_naming_the_option(reference_store, tmp_path, capsys):
+    path, _ = reference_store
+    assert main(["experiment", str(path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "--scheduler" in err[-1] and "cannot reach" in err[-1]
