@@ -424,3 +424,16 @@ def test_unreachable_scheduler_exits_2_naming_the_option(reference_store, tmp_pa
     assert main(["experiment", str(path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "--scheduler" in err[-1] and "cannot reach" in err[-1]
+
+
+def test_finished_replicate_leaves_no_model_in_memory():
+    import gc
+
+    from zgcsim.model import ParkModel
+    from zgcsim.runner import run_replicate
+
+    for replicate in range(2):
+        run_replicate(resolve_scenario("no_new_policy"), 1, replicate, {"n_firms_2017": 3000, "n_institutes": 20})
+    gc.collect()
+    # a worker runs thousands of replicates: none may stay reachable (Mesa 3.3 kept them in Agent._ids)
+    assert not [o for o in gc.get_objects() if isinstance(o, ParkModel)]
