@@ -1,5 +1,6 @@
 """Experiments: reproducible whatever the executor, resumable after a crash, refused when mixed, analysable."""
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -437,3 +438,30 @@ def test_finished_replicate_leaves_no_model_in_memory():
     gc.collect()
     # a worker runs thousands of replicates: none may stay reachable (Mesa 3.3 kept them in Agent._ids)
     assert not [o for o in gc.get_objects() if isinstance(o, ParkModel)]
+
+
+@pytest.mark.slow
+def test_pool_workers_exit_when_the_runner_is_killed(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    path = write_experiment(tmp_path, name="orphans", replicates=20)
+    out = tmp_path / "store"
+    command = [sys.executable, "-m", "zgcsim.cli", "experiment", str(path), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--workers", "2", "--chunk", "1", "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list((out / "runs").glob("part-*.parquet")):
+            time.sleep(0.05)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2
+        os.kill(proc.pid, signal.SIGKILL)  # the runner only, as a crash would
+        proc.wait()
+        _, alive = psutil.wait_procs(children, timeout=20)
+        assert not alive, f"pool workers outlived the runner: {alive}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything left of the process group this test started

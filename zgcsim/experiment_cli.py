@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from zgcsim.errors import UserInputError
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -23,6 +28,8 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     workers = args.workers or default_workers()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"zgcsim experiment: {experiment.spec.name} on {where}; store {args.out}", file=sys.stderr)
+    # a batch system stops a job with SIGTERM: treat it like Ctrl-C, so the finished runs are written first
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         summary = run_experiment(
             experiment,

@@ -12,6 +12,7 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -160,6 +161,21 @@ class RunSummary:
         )
 
 
+def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
+    """Pool-worker initializer: end this worker when the runner is gone.
+
+    A runner killed with ``kill -9`` cannot shut its pool down, and idle pool workers would otherwise wait
+    for work forever; a daemon thread notices the new parent process and exits.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
+
+
 class _Executor:
     """A local spawn-safe process pool, or a Dask cluster's executor, behind one interface."""
 
@@ -190,7 +206,12 @@ class _Executor:
             self.workers = workers
             self.name = "local process pool"
             # spawn: safe with threads in the parent and the same on every OS
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         else:
             self.workers = 1
             self.name = "in-process"
