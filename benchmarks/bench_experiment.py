@@ -50,10 +50,12 @@ def measure(scenario: str, runs: int, workers: int, seed: int, folder: Path) -> 
     )
     wall = time.perf_counter() - started
     table = read_runs(folder / f"store_{workers}")
-    # runs are submitted in replicate order: a worker's peak memory early on vs after all of its runs
+    # runs are submitted in replicate order: each worker's resident memory over its first and last tenth of runs
     table["order"] = range(len(table))
+    tenth = max(len(table) // 10, 1)
+    early = table[table["order"] < tenth].groupby("worker")["worker_rss_mb"].median()
+    late = table[table["order"] >= len(table) - tenth].groupby("worker")["worker_rss_mb"].median()
     per_worker = table.groupby("worker")["worker_peak_rss_mb"]
-    early = table[table["order"] < max(len(table) // 10, 1)].groupby("worker")["worker_peak_rss_mb"].max()
     return {
         "workers": workers,
         "runs": summary.runs,
@@ -62,6 +64,7 @@ def measure(scenario: str, runs: int, workers: int, seed: int, folder: Path) -> 
         "runs_per_s": summary.runs / wall,
         "peak_mb": per_worker.max().to_dict(),
         "early_mb": early.to_dict(),
+        "late_mb": late.to_dict(),
         "parent_rss_first_last": (parent_rss[0], parent_rss[-1]) if parent_rss else (float("nan"),) * 2,
         "parent_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "cpu_per_run": float(table["cpu_seconds"].mean()),
@@ -80,8 +83,11 @@ def report(m: dict) -> None:
     print(f"  CPU per run {m['cpu_per_run']:.3f} s; workers busy computing {100 * m['busy']:.0f} % of the wall time")
     print(f"  before: {m['load_before']}; after: {m['load_after']}")
     for worker, peak in sorted(m["peak_mb"].items()):
-        early = m["early_mb"].get(worker, float("nan"))
-        print(f"  worker {worker}: peak RSS {peak:.0f} MiB (after its first tenth of the runs: {early:.0f} MiB)")
+        early, late = m["early_mb"].get(worker, float("nan")), m["late_mb"].get(worker, float("nan"))
+        print(
+            f"  worker {worker}: peak RSS {peak:.0f} MiB; resident after a run: {early:.0f} MiB in the first "
+            f"tenth of the runs, {late:.0f} MiB in the last tenth"
+        )
     first, last = m["parent_rss_first_last"]
     print(f"  runner process RSS at first chunk {first:.0f} MiB, at last chunk {last:.0f} MiB")
 

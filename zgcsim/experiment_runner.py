@@ -60,6 +60,15 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def _rss_mb() -> float:
+    """The worker's resident memory now (Linux; NaN elsewhere): unlike the peak, it shows a leak or its absence."""
+    try:
+        resident_pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def run_task(task: RunTask) -> dict[str, Any]:
     """Execute one run in whichever process receives it; never raises, so one bad run cannot stop the others.
 
@@ -92,6 +101,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "cpu_seconds": time.process_time() - cpu_started,
         "worker": f"{platform.node()}:{os.getpid()}",
         "worker_peak_rss_mb": _peak_rss_mb(),
+        "worker_rss_mb": _rss_mb(),
         "code_version": code_version(),
         "calibration_sha256": _calibration_sha(task.calibration_path),
     }

@@ -40,7 +40,7 @@ MANIFEST = "store.json"
 RUN_ID = ["scenario", "point", "replicate"]
 INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "point"]
 # Columns of the runs table that describe how a run went on this machine, not what it computed
-DIAGNOSTIC_COLUMNS = ["error", "seconds", "cpu_seconds", "worker", "worker_peak_rss_mb"]
+DIAGNOSTIC_COLUMNS = ["error", "seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
 PACKAGE = Path(__file__).resolve().parent
 # The modules whose import closure decides what a run computes (the model, scenarios, designs), and the files
