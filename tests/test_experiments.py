@@ -378,7 +378,7 @@ def test_analyze_writes_every_table_with_the_expected_columns(reference_store, t
         ok["mean_difference"] <= ok["difference_high"]
     ).all()
     discovery = pd.read_csv(reference / "discovery.csv")
-    assert {"indicator", "parameter", "low", "high", "box_density", "box_coverage"} <= set(discovery.columns)
+    assert {"indicator", "parameter", "low", "high", "box_density", "box_coverage", "qp"} <= set(discovery.columns)
     assert (reference / "summary.csv").is_file()
 
     sobol_design = 'kind = "sobol"\nn = 4\ninputs = ["demand_growth", "startup_entry_rate"]'
@@ -388,6 +388,7 @@ def test_analyze_writes_every_table_with_the_expected_columns(reference_store, t
     sobol = pd.read_csv(tmp_path / "sob" / "sobol.csv")
     assert {"indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf"} <= set(sobol.columns)
     assert set(sobol["parameter"]) == {"demand_growth", "startup_entry_rate"} and len(sobol) == 2 * 16
+    assert not (tmp_path / "sob" / "discovery.csv").exists()  # a Sobol sample is not a random sample
 
     morris_design = 'kind = "morris"\nn = 2\ninputs = ["demand_growth"]\nlevers = ["rd_super_deduction"]'
     morris_path = write_experiment(
