@@ -65,3 +65,17 @@ def test_bad_scenario_gives_one_line_and_no_folder(tmp_path, capsys):
 def test_zero_replicates_is_refused(tmp_path, capsys):
     assert main(["run", "--replicates", "0", "--out", str(tmp_path / "x"), "--quiet"]) == 2
     assert "replicates" in capsys.readouterr().err
+
+
+def test_no_calibration_flag_changes_the_runs_and_the_manifest(tmp_path):
+    common = ["--replicates", "1", "--seed", "2", "--workers", "1", "--quiet", "no_new_policy"]
+    assert main(["run", *common, "--out", str(tmp_path / "cal")]) == 0
+    assert main(["run", *common, "--no-calibration", "--out", str(tmp_path / "raw")]) == 0
+    a = pd.read_parquet(tmp_path / "cal" / "indicators.parquet")
+    b = pd.read_parquet(tmp_path / "raw" / "indicators.parquet")
+    manifest = json.loads((tmp_path / "raw" / "manifest.json").read_text(encoding="utf-8"))
+    assert str(manifest["calibration"]).startswith("none")
+    final = lambda t: t[t["year"] == 2022].set_index("indicator")["value"]  # noqa: E731
+    assert not final(a).equals(final(b))  # the calibrated parameter set changes the projection
+    manifest = json.loads((tmp_path / "cal" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["calibration"]["id"].startswith("zgcsim-calibration-")

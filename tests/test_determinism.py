@@ -36,3 +36,13 @@ def test_parallel_workers_give_the_same_numbers(no_new_policy):
     serial = run_scenario(no_new_policy, replicates=2, seed=3, parameter_values=SMALL)
     parallel = run_scenario(no_new_policy, replicates=2, seed=3, parameter_values=SMALL, workers=2)
     pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_same_seed_gives_byte_identical_parquet_files(tmp_path, no_new_policy, action_plan):
+    from zgcsim.results import write_results
+
+    for name in ["a", "b"]:
+        table, inputs = run_many([no_new_policy, action_plan], 2, 8, parameter_values=SMALL, progress=False)
+        write_results(tmp_path / name, table, inputs, {"note": "test"})
+    for file in ["indicators.parquet", "uncertain_inputs.parquet", "summary.csv", "attainment.csv"]:
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file

@@ -309,6 +309,7 @@ def test_design_is_reproducible_and_inside_its_ranges(kind, tmp_path):
     for v in experiment.variables:
         assert first[v.name].between(v.low, v.high).all()
     assert experiment.variables[0].low == 0.08 and experiment.variables[1].high == 0.13
+    assert (first["tto_funded"] == first["tto_funded"].round()).all()  # a count lever takes whole values
 
 
 def test_lhs_design_puts_one_point_in_each_stratum(tmp_path):

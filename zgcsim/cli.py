@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from zgcsim import dashboard
 from zgcsim.errors import UserInputError
 
 DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
@@ -42,7 +43,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
     cal = runner._calibration(calibration)
     table, inputs = runner.run_many(
-        scenarios, args.replicates, args.seed, workers=workers, scheduler=args.scheduler, progress=not args.quiet
+        scenarios,
+        args.replicates,
+        args.seed,
+        workers=workers,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        calibration=cal,
     )
     wall = time.perf_counter() - started
     runs = len(scenarios) * args.replicates
@@ -118,8 +125,9 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
     for lever in LEVERS:
         tasks = ",".join(str(t) for t in lever.tasks)
         print(
-            f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}; "
-            f"2017: {lever.setting_2017:g}; tasks {tasks}\n    {lever.description}. Enters: {lever.mechanism}."
+            f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}"
+            f"{' (whole numbers)' if lever.whole else ''}; 2017: {lever.setting_2017:g}; plan tasks {tasks}\n"
+            f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
         )
     return 0
 
@@ -132,18 +140,27 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
             sc = resolve_scenario(path)
             print(f"{sc.name:28s} {sc.title}\n    {sc.question}")
         return 0
+    from zgcsim.levers import LEVERS
+
     sc = resolve_scenario(args.name)
-    print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}\n  levers:")
-    for name, changes in sorted(sc.lever_changes.items()):
-        for c in changes:
-            print(f"    {name} = {c.value:g} from {c.start}  (set in {c.source}){'; ' + c.reason if c.reason else ''}")
+    print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}")
+    print("  levers (value from date; where it was set):")
+    for lever in LEVERS:
+        print(f"    {lever.name} [{lever.unit}]: {lever.setting_2017:g} (2017 setting, zgcsim/levers.py)")
+        said = ("", "")
+        for c in sc.lever_changes.get(lever.name, ()):
+            print(f"      -> {c.value:g} from {c.start} ({c.source})")
+            if (c.reason, c.reference) != said and (c.reason or c.reference):
+                print(f"         why: {c.reason or '-'}; reference: {c.reference or '-'}")
+                said = (c.reason, c.reference)
     for e in sc.events:
-        print(
-            f"  event {e.kind} from {e.start} for {e.quarters} quarter(s), magnitude {e.magnitude:g}"
-            f"{' sectors ' + ','.join(e.sectors) if e.sectors else ''}  (set in {e.source})"
-        )
+        scope = f" sectors {','.join(e.sectors)}" if e.sectors else " all sectors"
+        size = f", {e.firms} largest firms" if e.kind == "export_control" else f" for {e.quarters} quarter(s)"
+        print(f"  event {e.kind} from {e.start}{size}, magnitude {e.magnitude:g},{scope} ({e.source})")
+        if e.reason:
+            print(f"      {e.reason}")
     for name, (low, high) in sorted(sc.uncertain_ranges.items()):
-        print(f"  uncertain {name} in [{low:g}, {high:g}]  (set in {sc.uncertain_sources[name]})")
+        print(f"  uncertain {name} in [{low:g}, {high:g}] ({sc.uncertain_sources[name]})")
     return 0
 
 
@@ -201,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.add_argument("name", nargs="?")
     scenarios.set_defaults(func=_cmd_scenarios)
 
+    dashboard.register(sub)
     __import__("zgcsim.experiment_cli", fromlist=["register"]).register(sub)  # experiment, analyze
     return parser
 

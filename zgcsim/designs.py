@@ -68,5 +68,8 @@ def build_design(spec: DesignSpec, variables: Sequence[Variable], root_seed: int
     else:  # pragma: no cover - the spec's Literal forbids it
         raise ValueError(spec.kind)
     table = pd.DataFrame(values, columns=[v.name for v in variables])
+    for v in variables:
+        if v.whole:  # counts and switches (e.g. funded offices, a new exchange) take whole values only
+            table[v.name] = table[v.name].round()
     table.insert(0, POINT, np.arange(len(table)))
     return table

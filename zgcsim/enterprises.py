@@ -94,22 +94,22 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(0, 0.1, len(firms))
     real = np.clip(np.exp(log_r), 1e-4, 0.6)
 
-    threshold = hte_threshold(firms.revenue)
-    reported = real + firms.relabel_intensity
-    gap = threshold - reported
-    candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"])
+    # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)
+    # may report the threshold plus the margin instead; the jump is part real R&D, part relabelling
+    threshold = hte_threshold(firms.revenue) + NOTCH_MARGIN
+    gap = threshold - real
+    candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + NOTCH_MARGIN)
     rho = p["relabel_share"]
     saving = (p["cit_standard"] - ctx.levers["hte_tax_rate"]) * np.maximum(firms.profit_last, 0.0)
     hte_uc = 1.0 - ctx.levers["hte_tax_rate"] * (1.0 + ctx.levers["rd_super_deduction"])
     # relabelling carries an expected compliance cost of half a yuan per yuan (our assumption, a free choice)
     cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * 0.5)
     jump = candidate & (saving > cost)
-    step = gap + NOTCH_MARGIN  # to just above the threshold
-    real = np.where(jump, real + (1 - rho) * step, real)
-    firms.relabel_intensity = np.where(jump, firms.relabel_intensity + rho * step, firms.relabel_intensity * 0.9)
+    real = np.where(jump, real + (1 - rho) * gap, real)
+    firms.relabel_intensity = np.where(jump, rho * gap, 0.0)
     firms.rd_intensity = real
     # certification follows the reported intensity against the threshold
-    firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= threshold)
+    firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= hte_threshold(firms.revenue))
 
 
 def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[str, float]) -> tuple[np.ndarray, int]:
@@ -133,7 +133,8 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     knowledge = firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
     returnee_share = firms.returnees / np.maximum(firms.employees, 1.0)
     mean = (
-        knowledge_scale["applications"]
+        np.exp(p["patent_propensity_trend"] * ctx.step * QUARTER)  # the propensity to patent drifts (row 27)
+        * knowledge_scale["applications"]
         * firms.patent_fe
         * firms.knowledge0
         * np.exp(p["patent_elasticity_within"] * np.log(knowledge / firms.knowledge0))
@@ -181,8 +182,6 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     firms.y_applications = firms.y_applications + applications
     firms.y_grants = firms.y_grants + grants
     firms.y_pct = firms.y_pct + pct
-    firms.y_rd_real = firms.y_rd_real + spend_real
-    firms.y_rd_reported = firms.y_rd_reported + (firms.rd_intensity + firms.relabel_intensity) * firms.revenue * QUARTER
     return np.log(firms.rd_stock / np.maximum(old_stock, 1e-12)), int(new_standards.sum())
 
 
@@ -261,10 +260,10 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     revenue_q = firms.revenue * level * QUARTER
     va_q = revenue_q * firms.va_ratio0 * np.exp(firms.tfp)  # innovation raises value added per unit of sales
     # part of a productivity gain shows in the margin (the rest in sales growth above)
-    profit_q = (
-        revenue_q * (firms.margin_pre + p["margin_tfp_share"] * firms.tfp)
-        - firms.rd_intensity * firms.revenue * QUARTER
-    )
+    rd_q = firms.rd_intensity * revenue_q  # R&D is spent as a share of the quarter's sales
+    profit_q = revenue_q * (firms.margin_pre + p["margin_tfp_share"] * firms.tfp) - rd_q
+    firms.y_rd_real = firms.y_rd_real + rd_q
+    firms.y_rd_reported = firms.y_rd_reported + rd_q + firms.relabel_intensity * revenue_q
     firms.energy_intensity = firms.energy_intensity * np.exp(
         -(p["energy_decline"] + p["energy_policy_effect"] * lv["energy_efficiency"]) * QUARTER
         - p["energy_rd_elasticity"] * knowledge_growth
@@ -307,7 +306,7 @@ def close_year(firms: FirmTable, ctx: StepContext) -> None:
 
 
 def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
-    """Exit by age (SAIC profile, row 59), more likely for low productivity and less for listed or backed firms.
+    """Exit by age (SAIC profile, row 59), more likely for low productivity and less for listed firms.
 
     Returns the mask of firms that exit this quarter.
     """
@@ -317,7 +316,7 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     sample = low[::7]  # the bottom quintile's cut-off, estimated on every seventh firm (cheap, deterministic)
     cutoff = np.partition(sample, len(sample) // 5)[len(sample) // 5] if len(sample) else 0.0
     hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
-    hazard = hazard * np.where(firms.listed, 0.1, 1.0) * np.where(firms.vc_recent > 0, 0.5, 1.0)
+    hazard = hazard * np.where(firms.listed, 0.1, 1.0)
     hazard = hazard * np.where((firms.origin == 4) & (firms.age < 3), p["incubator_survival_factor"], 1.0)
     hazard = hazard * np.where(firms.revenue > 10, 0.3, 1.0)  # large firms rarely close (Gibrat, row 58)
     leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-np.minimum(hazard, 0.9))))

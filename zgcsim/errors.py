@@ -21,4 +21,6 @@ class UserInputError(Exception):
     def one_line(self) -> str:
         """Return ``file: key: problem`` with whichever parts are known."""
         parts = [p for p in (self.path, self.key) if p]
-        return ": ".join([*parts, self.problem])
+        text = ": ".join([*parts, self.problem])
+        # a key or value read from a file may hold line breaks or other control characters: escape them
+        return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

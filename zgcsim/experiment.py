@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from zgcsim import levers as lever_catalogue
 from zgcsim import parameters
 from zgcsim.errors import UserInputError
-from zgcsim.scenario import FIRST_DAY, Scenario, with_levers
+from zgcsim.scenario import FIRST_DAY, Scenario, closest, with_levers
 
 # Behavioural parameters a design may vary; data (sourced 2017 figures) and rules (indicator definitions) are fixed
 VARIABLE_KINDS = ("uncertain", "prior", "free")
@@ -110,6 +110,7 @@ class Variable:
     kind: Literal["parameter", "lever"]
     low: float
     high: float
+    whole: bool = False  # a count or a switch: design values are rounded to whole numbers
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def _named_bounds(entries: list[str] | dict[str, Bounds]) -> list[tuple[str, Bou
     return list(entries.items())
 
 
-def _variable(name: str, bounds: Bounds, low: float, high: float, kind: str, path: Path, key: str) -> Variable:
+def _variable(
+    name: str, bounds: Bounds, low: float, high: float, kind: str, path: Path, key: str, whole: bool = False
+) -> Variable:
     lo = low if bounds.low is None else bounds.low
     hi = high if bounds.high is None else bounds.high
     if not low <= lo < hi <= high:
@@ -185,12 +188,10 @@ def _variable(name: str, bounds: Bounds, low: float, high: float, kind: str, pat
             path=path,
             key=key,
         )
-    return Variable(name, kind, lo, hi)  # type: ignore[arg-type]
+    return Variable(name, kind, lo, hi, whole)  # type: ignore[arg-type]
 
 
 def _resolve_variables(spec: DesignSpec, path: Path) -> tuple[Variable, ...]:
-    from zgcsim.scenario import _closest  # the scenario reader's "did you mean" helper
-
     variables: list[Variable] = []
     inputs = _named_bounds(spec.inputs)
     if spec.all_of_kind:
@@ -204,7 +205,7 @@ def _resolve_variables(spec: DesignSpec, path: Path) -> tuple[Variable, ...]:
         key = f"design.inputs.{name}"
         p = parameters.BY_NAME.get(name)
         if p is None:
-            raise UserInputError(f"unknown parameter{_closest(name, tuple(parameters.BY_NAME))}", path=path, key=key)
+            raise UserInputError(f"unknown parameter{closest(name, tuple(parameters.BY_NAME))}", path=path, key=key)
         if p.kind not in VARIABLE_KINDS:
             raise UserInputError(
                 f"is a '{p.kind}' value and cannot be varied (only {', '.join(VARIABLE_KINDS)})", path=path, key=key
@@ -214,8 +215,8 @@ def _resolve_variables(spec: DesignSpec, path: Path) -> tuple[Variable, ...]:
         key = f"design.levers.{name}"
         lever = lever_catalogue.BY_NAME.get(name)
         if lever is None:
-            raise UserInputError(f"unknown lever{_closest(name, tuple(lever_catalogue.BY_NAME))}", path=path, key=key)
-        variables.append(_variable(name, bounds, lever.low, lever.high, "lever", path, key))
+            raise UserInputError(f"unknown lever{closest(name, tuple(lever_catalogue.BY_NAME))}", path=path, key=key)
+        variables.append(_variable(name, bounds, lever.low, lever.high, "lever", path, key, lever.whole))
     names = [v.name for v in variables]
     for name in names:
         if names.count(name) > 1:
@@ -223,7 +224,7 @@ def _resolve_variables(spec: DesignSpec, path: Path) -> tuple[Variable, ...]:
     for name in spec.constants:
         key = f"design.constants.{name}"
         if name not in parameters.BY_NAME:
-            raise UserInputError(f"unknown parameter{_closest(name, tuple(parameters.BY_NAME))}", path=path, key=key)
+            raise UserInputError(f"unknown parameter{closest(name, tuple(parameters.BY_NAME))}", path=path, key=key)
         if name in names:
             raise UserInputError("is both a design input and a constant", path=path, key=key)
     return tuple(variables)

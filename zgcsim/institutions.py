@@ -29,11 +29,11 @@ class University(mesa.Agent):
         self.licence_income_year = 0.0
 
     def review_tto(self, params: dict[str, float], staff_subsidy: float, rng: np.random.Generator) -> None:
-        """Yearly: set up or professionalise a TTO; funded institutions do so far more often (lever, task 7)."""
+        """Each quarter: set up or professionalise a TTO; funded institutions do so far more often (task 7)."""
         if not self.tto:
             chance = params["tto_funded_uptake"] if self.funded else params["tto_setup_hazard"]
-            self.tto = bool(rng.random() < chance)
-        elif not self.funded and rng.random() < 0.02:  # unfunded offices occasionally lapse (ours)
+            self.tto = bool(rng.random() < 1 - (1 - chance) ** QUARTER)  # yearly chances, reviewed quarterly
+        elif not self.funded and rng.random() < 1 - 0.98**QUARTER:  # unfunded offices lapse at 2 %/yr (ours)
             self.tto = False
         self.tto_staff = (BASE_TTO_STAFF + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
 

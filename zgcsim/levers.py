@@ -1,7 +1,9 @@
 """The policy levers: what a scenario can set, in which unit and bounds, and which plan tasks each implements.
 
 Task numbers refer to the 23 tasks of section 二 of the action plan (shared/plan/action_plan_2018_2022.txt).
-The 2017 setting is the value in force at the end of 2017; a scenario changes a lever from a date on.
+National instruments the plan does not itself set (the tax rates, the STAR Market) name the task that asks for
+them or for the outcome they serve, and say so in ``reference``. The 2017 setting is the value in force at the
+end of 2017; a scenario changes a lever from a date on.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Lever:
     tasks: tuple[int, ...]
     mechanism: str
     reference: str
+    whole: bool = False  # only whole numbers make sense (counts, 0/1 switches)
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -38,7 +41,9 @@ LEVERS: tuple[Lever, ...] = (
         0.50,
         (3,),
         "user cost of R&D (enterprises.decide_rd)",
-        "50 % before 2018; 75 % from 2018-01-01 (财税〔2018〕99号); priors.md row 11",
+        "national; task 3 asks to improve it (推动完善研发费用加计扣除归集办法). 50 % in 2017 for most firms; "
+        "75 % for all eligible firms from 2018-01-01 (财税〔2018〕99号); 100 % for all firms in 2022 Q4 "
+        "(MOF/STA/MOST announcement 2022 No. 28, unverified); priors.md row 11",
     ),
     Lever(
         "rd_super_deduction_manufacturing",
@@ -49,8 +54,8 @@ LEVERS: tuple[Lever, ...] = (
         2.0,
         0.50,
         (3,),
-        "user cost of R&D for manufacturing firms",
-        "100 % from 2021-01-01 (MOF/STA announcement 2021 No. 13); priors.md row 11",
+        "user cost of R&D for manufacturing firms (the higher of this and the general rate applies)",
+        "national; task 3. 100 % from 2021-01-01 (MOF/STA announcement 2021 No. 13); priors.md row 11",
     ),
     Lever(
         "hte_tax_rate",
@@ -62,7 +67,8 @@ LEVERS: tuple[Lever, ...] = (
         0.15,
         (3,),
         "HTE notch and user cost (enterprises.decide_rd)",
-        "priors.md rows 12-13",
+        "national (Enterprise Income Tax Law art. 28), 15 % throughout 2017-2022; nearest plan task 3 "
+        "(完善创新激励政策); priors.md rows 12-13",
     ),
     Lever(
         "tto_funded",
@@ -72,9 +78,10 @@ LEVERS: tuple[Lever, ...] = (
         0,
         250,
         0,
-        (1, 7),
+        (7,),
         "university TTO set-up (institutions.University.review_tto)",
-        "plan task 7: 支持高校院所建立市场化专业化的技术转移机构; target 'over 50'",
+        "plan task 7: 支持高校院所建立市场化专业化的技术转移机构; annex indicator 4, target 'over 50' (超过50家)",
+        whole=True,
     ),
     Lever(
         "tto_subsidy",
@@ -86,7 +93,7 @@ LEVERS: tuple[Lever, ...] = (
         0,
         (7, 8),
         "TTO staff -> licences (constant returns, priors.md row 28)",
-        "plan task 8: 技术经纪人队伍",
+        "plan task 7 (professional TTOs) and task 8: 建立技术经纪人...科技成果转化服务人才队伍",
     ),
     Lever(
         "platform_support",
@@ -96,9 +103,10 @@ LEVERS: tuple[Lever, ...] = (
         0,
         200,
         0,
-        (8, 11),
-        "large-firm platform decision (enterprises.open_platforms)",
-        "plan task 8: 支持大企业建设高水平开放式创新平台; target 'over 30'",
+        (8,),
+        "large-firm platform decision (model.open_platforms)",
+        "plan task 8: 支持大企业建设高水平开放式创新平台; annex indicator 5, target 'over 30' (超过30家)",
+        whole=True,
     ),
     Lever(
         "incubator_capacity",
@@ -109,8 +117,9 @@ LEVERS: tuple[Lever, ...] = (
         3000,
         0,
         (8, 14),
-        "entry of incubator graduates (growth up, survival not, row 70)",
-        "plan task 8: 出台支持硬科技孵化器政策措施",
+        "entry of incubator graduates (growth up, survival not, priors.md row 70)",
+        "plan task 8: 出台支持硬科技孵化器政策措施; goal 硬科技孵化器覆盖十六园; task 14: 创新型孵化器; no number "
+        "in the plan",
     ),
     Lever(
         "guidance_fund",
@@ -121,8 +130,8 @@ LEVERS: tuple[Lever, ...] = (
         1000,
         60,
         (16,),
-        "co-investment with private VC (finance.GuidanceFund)",
-        "plan task 16: 北京市科技创新基金; 2017 level is our assumption (no sourced figure)",
+        "co-investment with private VC (finance.GuidanceFund; priors.md rows 49-50)",
+        "plan task 16: 发挥北京市科技创新基金引导放大作用; 2017 level is our assumption (no sourced figure)",
     ),
     Lever(
         "guidance_mandate_share",
@@ -134,7 +143,7 @@ LEVERS: tuple[Lever, ...] = (
         0.5,
         (10, 16),
         "sector mandate and crowd-out (priors.md rows 49-50)",
-        "plan tasks 10, 16",
+        "plan task 16 (前沿引领技术、颠覆性技术) and task 10 (重点产业); 2017 share is our assumption",
     ),
     Lever(
         "star_market",
@@ -146,7 +155,9 @@ LEVERS: tuple[Lever, ...] = (
         0,
         (17,),
         "listing eligibility, lag, exit multiple (finance.StockExchange)",
-        "trading from 2019-07-22 (priors.md row 51)",
+        "national reform, not in the plan (announced 2018-11-05, trading from 2019-07-22; priors.md row 51); "
+        "nearest plan task 17: 充分发挥上交所、深交所...上市培育激励作用",
+        whole=True,
     ),
     Lever(
         "beijing_exchange",
@@ -158,7 +169,8 @@ LEVERS: tuple[Lever, ...] = (
         0,
         (17,),
         "listing channel for small profitable firms",
-        "opened 2021-11-15 (priors.md row 52)",
+        "plan task 17: 积极争取建设聚焦服务科技型中小微企业...新型全国交易场所; opened 2021-11-15 (priors.md row 52)",
+        whole=True,
     ),
     Lever(
         "listing_support",
@@ -170,7 +182,7 @@ LEVERS: tuple[Lever, ...] = (
         1.0,
         (17,),
         "multiplies the filing rate of eligible firms",
-        "plan task 17: 上市培育",
+        "plan task 17: 优化科技型企业上市培育服务工作机制; intensity scale is ours",
     ),
     Lever(
         "talent_programme",
@@ -182,7 +194,7 @@ LEVERS: tuple[Lever, ...] = (
         1.0,
         (13, 14, 15),
         "returnee hiring and returnee founders (priors.md rows 67-69)",
-        "plan tasks 13-15",
+        "plan task 13 (人才特区, foreign talent), 14 (young talent), 15 (high-end talent); intensity scale is ours",
     ),
     Lever(
         "pct_support",
@@ -193,8 +205,8 @@ LEVERS: tuple[Lever, ...] = (
         4.0,
         1.0,
         (2,),
-        "PCT share of invention applications",
-        "plan task 2: 完善国外专利申请支持政策",
+        "PCT share of invention applications (priors.md row 22)",
+        "plan task 2: 完善国外专利申请支持政策...加大对中小企业申请国外专利的支持力度; intensity scale is ours",
     ),
     Lever(
         "standards_support",
@@ -205,8 +217,8 @@ LEVERS: tuple[Lever, ...] = (
         4.0,
         1.0,
         (11,),
-        "standards hazard",
-        "plan task 11: 鼓励支持企业主导或参与创制国际标准",
+        "standards hazard (priors.md row 71)",
+        "plan task 11: 鼓励支持企业主导或参与创制国际、国家标准; intensity scale is ours",
     ),
     Lever(
         "park_area",
@@ -217,8 +229,8 @@ LEVERS: tuple[Lever, ...] = (
         2000,
         488,
         (19,),
-        "denominator of revenue_per_km2",
-        "488 km² planned area (一区十六园)",
+        "denominator of revenue_per_km2 and land capacity (model.update_land)",
+        "plan task 19: 研究分园空间范围优化调整方案; 488 km² planned area of 一区十六园 (data/README.md)",
     ),
     Lever(
         "land_renewal",
@@ -229,8 +241,8 @@ LEVERS: tuple[Lever, ...] = (
         0.1,
         0.01,
         (19, 20),
-        "raises capacity and lowers the congestion drag on growth",
-        "plan task 20: 腾笼换鸟; 2017 rate is our assumption",
+        "raises capacity and lowers the congestion drag on growth (model.update_land)",
+        "plan task 19 (存量更新) and task 20 (腾笼换鸟, 盘活工业用地、老旧厂房); 2017 rate is our assumption",
     ),
     Lever(
         "energy_efficiency",
@@ -240,9 +252,10 @@ LEVERS: tuple[Lever, ...] = (
         0,
         3,
         0,
-        (10, 20),
-        "extra decline of firm energy intensity (priors.md row 66)",
-        "plan tasks 10, 20",
+        (18, 20),
+        "extra decline of firm energy intensity: an efficiency subsidy acting on ψ (priors.md section 6)",
+        "the plan sets no energy measure of its own: task 20 (生态型 parks) and task 18 (绿色信贷) come "
+        "closest; annex indicator 10 is the target it serves; quotas (priors.md row 66) are not modelled",
     ),
 )
 

@@ -108,8 +108,24 @@ class ParkModel(mesa.Model):
         ctx = self._context()
         ent.set_rd_fixed_effects(self.firms, ctx)
         self._anchor_start_year(ctx)
+        self._anchor_listings()
         self._seed_listing_pipeline()
         self.history[start_year] = compute_all(self)
+
+    def _anchor_listings(self) -> None:
+        """Set the yearly filing rate of eligible firms so the start year's listing flow is met.
+
+        Like the knowledge rules, the listing rule is anchored on an observed flow (``new_listings_<year>``):
+        filings x 80 % approval = that flow, given the firms then eligible under the venues then open; after
+        that, listings move with the eligible pool, the venues (STAR, Beijing) and the listing-support lever.
+        """
+        f, open_venues = self.firms, [e for e in self.exchanges if e.is_open(self.levers)]
+        eligible = np.zeros(len(f), bool)
+        for venue in open_venues:
+            eligible |= venue.eligible(f)
+        eligible &= ~f.listed & f.active
+        weight = np.where(f.vc_total > 0, 1.5, 1.0)[eligible].sum()
+        self.params["ipo_filing_rate"] = self.base["new_listings"] / (0.8 * max(weight, 1.0))
 
     def _seed_listing_pipeline(self) -> None:
         """Filings pending at the start: eligible firms that filed in the six quarters before.
@@ -185,18 +201,23 @@ class ParkModel(mesa.Model):
                 level[hit] += np.log1p(e.magnitude)
         return level
 
-    def _apply_export_controls(self, start: dt.date) -> None:
-        """From an export-control event's date, its named firms (the largest in its sectors) lose growth."""
+    def _apply_export_controls(self, quarter_end: dt.date) -> None:
+        """From an export-control event's date, its named firms lose yearly growth.
+
+        The named firms of 2019-2020 (Sugon, Megvii, Qihoo 360, CloudMinds) were technology leaders of middling
+        size, not the zone's largest firms; so the model names the most R&D-intensive firms of the event's
+        sectors with revenue between 10 and 200 亿元 (our reading; a modelling choice).
+        """
         f = self.firms
         for i, e in enumerate(self.scenario.events):
-            if e.kind != "export_control" or i in self.export_controlled or e.start > start + dt.timedelta(days=91):
+            if e.kind != "export_control" or i in self.export_controlled or e.start > quarter_end:
                 continue
             self.export_controlled.add(i)
-            in_scope = f.active & (
-                np.isin(f.sector, [SECTOR_KEYS.index(s) for s in e.sectors]) if e.sectors else f.active
-            )
+            sectors = [SECTOR_KEYS.index(s) for s in e.sectors] if e.sectors else list(range(len(SECTORS)))
+            in_scope = f.active & np.isin(f.sector, sectors) & (f.revenue >= 10) & (f.revenue <= 200)
+            in_scope &= f.export_penalty == 0  # a firm is named once
             rows = np.flatnonzero(in_scope)
-            hit = rows[np.argsort(-f.revenue[rows])[: e.firms]]
+            hit = rows[np.argsort(-f.rd_intensity[rows], kind="stable")[: e.firms]]
             f.export_penalty[hit] += -e.magnitude  # yearly log-growth penalty
 
     def update_land(self) -> float:
@@ -217,8 +238,8 @@ class ParkModel(mesa.Model):
     def step(self) -> None:
         """Advance the zone one quarter.
 
-        1. Policy: levers in force this quarter; events (demand shocks, export controls); yearly (Q1) TTO
-           funding and land capacity.
+        1. Policy: levers in force at mid-quarter; events (demand shocks, export controls); TTO funding and
+           set-up; yearly (Q1) land capacity and the global-list cut-off.
         2. Year start (Q1): reset the year's accumulators.
         3. Universities and institutes research: disclosures, licences to firms, spin-offs.
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
@@ -233,17 +254,20 @@ class ParkModel(mesa.Model):
         self.step_index += 1
         self.year, self.quarter = self.start_year + 1 + self.step_index // 4, self.step_index % 4 + 1
         start = dt.date(self.year, 3 * self.quarter - 2, 1)
+        middle = start + dt.timedelta(days=45)  # a lever dated within the quarter's first half acts in it
+        quarter_end = dt.date(self.year, 3 * self.quarter, 28) + dt.timedelta(days=4)
+        quarter_end = quarter_end - dt.timedelta(days=quarter_end.day)
         f = self.firms
 
         # 1. policy
-        self.levers = self.scenario.levers_on(start)
+        self.levers = self.scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = self._demand_shock(start)
-        self._apply_export_controls(start)
+        self._apply_export_controls(quarter_end)
+        assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
+        for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
+            inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
-            assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
-            for inst in self.institutions:
-                inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
             self.congestion = self.update_land()
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
             self.gi1000_cutoff_usd_m *= 1 + growth

@@ -21,9 +21,8 @@ from zgcsim.calibration.use import Calibration, default_calibration, load_calibr
 from zgcsim.errors import UserInputError
 from zgcsim.model import ParkModel
 from zgcsim.randomness import replicate_seed, replicate_seed_number
-from zgcsim.scenario import Scenario, load_scenario
+from zgcsim.scenario import LIBRARY, Scenario, closest, load_scenario
 
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value"]
 
 
@@ -32,9 +31,21 @@ def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
     if isinstance(spec, Scenario):
         return spec
     path = Path(spec)
-    if not path.exists() and path.suffix == "" and (LIBRARY / f"{path.name}.toml").exists():
+    if path.suffix == "" and not _exists(path):
+        if not (LIBRARY / f"{path.name}.toml").exists():
+            names = sorted(p.stem for p in LIBRARY.glob("*.toml"))
+            raise UserInputError(
+                f"no such file, and no library scenario of that name{closest(path.name, names)}", path=path
+            )
         path = LIBRARY / f"{path.name}.toml"
     return load_scenario(path)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
+        return False
 
 
 AUTO = "auto"  # use the project's committed calibration when there is one

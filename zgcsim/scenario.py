@@ -10,22 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import math
+import numbers
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zgcsim import levers as lever_catalogue
 from zgcsim import parameters
 from zgcsim.errors import UserInputError
 
+LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"  # the scenario library, also for parents
 FIRST_DAY = dt.date(2018, 1, 1)
 LAST_DAY = dt.date(2022, 12, 31)
 TOP_KEYS = ("name", "title", "question", "parent", "levers", "events", "uncertain")
 LEVER_KEYS = ("values", "reason", "reference")
 EVENT_KEYS = ("kind", "start", "quarters", "magnitude", "sectors", "firms", "reason", "reference")
 EVENT_KINDS = ("demand_shock", "export_control")
+# demand_shock: relative change of the sectors' flows (-0.066 = 6.6 % lower) for its quarters;
+# export_control: change of the named firms' yearly log growth from its date on (negative: they lose growth)
+MAGNITUDE_BOUNDS = {"demand_shock": (-0.9, 0.5), "export_control": (-0.9, 0.0)}
+UNUSED_EVENT_KEYS = {"demand_shock": ("firms",), "export_control": ("quarters",)}
 UNCERTAIN_KEYS = ("low", "high")
 
 
@@ -98,41 +108,107 @@ def with_levers(
     merged = dict(scenario.lever_changes)
     for lever_name, value in values.items():
         if lever_name not in lever_catalogue.BY_NAME:
-            raise UserInputError(f"unknown lever{_closest(lever_name, tuple(lever_catalogue.BY_NAME))}", key=lever_name)
-        lever = lever_catalogue.BY_NAME[lever_name]
-        if not lever.low <= value <= lever.high:
-            raise UserInputError(f"{value:g} is outside the bounds [{lever.low:g}, {lever.high:g}]", key=lever_name)
+            raise UserInputError(f"unknown lever{closest(lever_name, tuple(lever_catalogue.BY_NAME))}", key=lever_name)
+        check_lever_value(lever_catalogue.BY_NAME[lever_name], value, None, lever_name)
         kept = [c for c in merged.get(lever_name, ()) if c.start > start]
         merged[lever_name] = (LeverChange(start, float(value), "design"), *kept)
     return replace(scenario, name=name or scenario.name, lever_changes=merged)
 
 
-def _closest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+def check_lever_value(lever: lever_catalogue.Lever, value: Any, path: Path | None, key: str) -> float:
+    """Return ``value`` as a float if it is a finite number within the lever's bounds (whole where it must be).
+
+    Any real number is accepted (numpy scalars from experimental designs included), but not a bool.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise UserInputError(f"expected a number, got {type(value).__name__} {value!r}", path=path, key=key)
+    if not math.isfinite(value):
+        raise UserInputError(f"expected a finite number, got {value!r}", path=path, key=key)
+    if not lever.low <= value <= lever.high:
+        raise UserInputError(
+            f"{value:g} is outside the bounds [{lever.low:g}, {lever.high:g}] {lever.unit}", path=path, key=key
+        )
+    if lever.whole and value != int(value):
+        raise UserInputError(f"expected a whole number ({lever.unit}), got {value:g}", path=path, key=key)
+    return float(value)
+
+
+def closest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """Return " (did you mean 'x'?)" for the nearest valid choice, or the list of valid choices."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" (did you mean '{match[0]}'?)" if match else f" (valid: {', '.join(sorted(choices))})"
 
 
+_TOML_WHERE = re.compile(r"^(?P<msg>.*) \((?:at line (?P<line>\d+), column (?P<col>\d+)|at end of document)\)$")
+_TOML_DUPLICATE = re.compile(r"Cannot declare \((?P<parts>.*)\) twice|Cannot overwrite|Duplicate|Cannot mutate")
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+def _toml_error(err: tomllib.TOMLDecodeError, text: str, path: Path) -> UserInputError:
+    """Turn a tomllib error into one line with the line, the column and, where we can tell, the key."""
+    message = str(err)
+    found = _TOML_WHERE.match(message)
+    lines = text.splitlines() or [""]
+    if found and found["line"]:
+        line, col = int(found["line"]), int(found["col"])
+    else:  # "at end of document": point at the last character
+        line, col = len(lines), len(lines[-1]) + 1
+    problem = found["msg"] if found else message
+    key = _key_at(lines, line)
+    duplicate = _TOML_DUPLICATE.search(problem)
+    if duplicate:
+        if duplicate["parts"]:
+            key = ".".join(part.strip().strip("'\"") for part in duplicate["parts"].split(","))
+        elif inner := re.search(r"Duplicate inline table key '(.*)'", problem):
+            key = f"{key}.{inner[1]}" if key else inner[1]
+        problem = f"duplicated key ({problem})"
+    return UserInputError(f"malformed TOML at line {line}, column {col}: {problem}", path=path, key=key)
+
+
+def _key_at(lines: list[str], line: int) -> str | None:
+    """Best effort: the table header in force at ``line`` and the key written on that line."""
+    header = ""
+    for text in lines[: max(line - 1, 0)]:
+        stripped = text.strip()
+        if stripped.startswith("[") and "]" in stripped:
+            header = stripped.strip("[]").strip()
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    own = current.split("=", 1)[0].strip() if "=" in current else ""
+    if current.strip().startswith("["):
+        own, header = current.strip().strip("[]").strip(), ""
+    joined = ".".join(part for part in (header, own) if part)
+    return joined[:80] or None
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise UserInputError("file not found", path=path)
-    if not path.is_file():
-        raise UserInputError("not a file", path=path)
-    raw = path.read_bytes()
+    try:
+        if not path.exists():
+            raise UserInputError("file not found", path=path)
+        if not path.is_file():
+            raise UserInputError("not a file", path=path)
+        raw = path.read_bytes()
+    except (OSError, ValueError) as err:  # unreadable, name too long, embedded NUL byte
+        raise UserInputError(f"cannot read the file ({err.__class__.__name__}: {err})", path=path) from None
     if not raw.strip():
         raise UserInputError("the file is empty", path=path)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # tolerate the byte-order mark some Windows editors write
     except UnicodeDecodeError as err:
         raise UserInputError(f"not UTF-8 text (byte {err.start})", path=path) from None
+    if not text.strip():
+        raise UserInputError("the file is empty", path=path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise UserInputError(f"malformed TOML: {err}", path=path) from None
+        raise _toml_error(err, text, path) from None
 
 
 def _number(value: Any, path: Path, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserInputError(f"expected a number, got {type(value).__name__} {value!r}", path=path, key=key)
+    if not math.isfinite(value):
+        raise UserInputError(f"expected a finite number, got {value!r}", path=path, key=key)
     return float(value)
 
 
@@ -146,6 +222,8 @@ def _date(value: Any, path: Path, key: str) -> dt.date:
     if isinstance(value, dt.datetime):
         value = value.date()
     elif isinstance(value, str):
+        if not _DATE_TEXT.match(value):
+            raise UserInputError(f"expected a date like 2019-07-22, got {value!r}", path=path, key=key)
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
@@ -165,7 +243,7 @@ def _check_keys(table: Any, allowed: tuple[str, ...], path: Path, where: str) ->
     for key in table:
         if key not in allowed:
             name = f"{where}.{key}" if where else key
-            raise UserInputError(f"unknown key{_closest(key, allowed)}", path=path, key=name)
+            raise UserInputError(f"unknown key{closest(key, allowed)}", path=path, key=name)
     return table
 
 
@@ -187,13 +265,9 @@ def _parse_levers(table: Any, path: Path) -> dict[str, list[LeverChange]]:
         for date_text, value in values.items():
             vkey = f"{key}.values.{date_text}"
             start = _date(date_text, path, vkey)
-            number = _number(value, path, vkey)
-            if not lever.low <= number <= lever.high:
-                raise UserInputError(
-                    f"{number:g} is outside the bounds [{lever.low:g}, {lever.high:g}] {lever.unit}",
-                    path=path,
-                    key=vkey,
-                )
+            number = check_lever_value(lever, value, path, vkey)
+            if any(c.start == start for c in changes):
+                raise UserInputError(f"duplicated date {start}", path=path, key=vkey)
             changes.append(LeverChange(start, number, str(path), reason, reference))
         parsed[name] = sorted(changes, key=lambda c: c.start)
     return parsed
@@ -212,11 +286,17 @@ def _parse_events(items: Any, path: Path) -> list[Event]:
         kind = _text(spec["kind"], path, f"{key}.kind")
         if kind not in EVENT_KINDS:
             raise UserInputError(
-                f"unknown event kind '{kind}'{_closest(kind, EVENT_KINDS)}", path=path, key=f"{key}.kind"
+                f"unknown event kind '{kind}'{closest(kind, EVENT_KINDS)}", path=path, key=f"{key}.kind"
             )
         magnitude = _number(spec["magnitude"], path, f"{key}.magnitude")
-        if not -0.9 <= magnitude <= 0.5:
-            raise UserInputError(f"{magnitude:g} is outside the bounds [-0.9, 0.5]", path=path, key=f"{key}.magnitude")
+        low, high = MAGNITUDE_BOUNDS[kind]
+        if not low <= magnitude <= high:
+            raise UserInputError(
+                f"{magnitude:g} is outside the bounds [{low:g}, {high:g}] for {kind}", path=path, key=f"{key}.magnitude"
+            )
+        for unused in UNUSED_EVENT_KEYS[kind]:
+            if unused in spec:
+                raise UserInputError(f"'{unused}' has no meaning for {kind}", path=path, key=f"{key}.{unused}")
         quarters = spec.get("quarters", 1)
         if isinstance(quarters, bool) or not isinstance(quarters, int) or not 1 <= quarters <= 20:
             raise UserInputError(
@@ -229,11 +309,12 @@ def _parse_events(items: Any, path: Path) -> list[Event]:
 
         for s in sectors:
             if s not in SECTOR_KEYS:
-                raise UserInputError(f"unknown sector '{s}'{_closest(s, SECTOR_KEYS)}", path=path, key=f"{key}.sectors")
+                raise UserInputError(f"unknown sector '{s}'{closest(s, SECTOR_KEYS)}", path=path, key=f"{key}.sectors")
         firms = spec.get("firms", 0)
-        if isinstance(firms, bool) or not isinstance(firms, int) or not 0 <= firms <= 1000:
+        fewest = 1 if kind == "export_control" else 0
+        if isinstance(firms, bool) or not isinstance(firms, int) or not fewest <= firms <= 1000:
             raise UserInputError(
-                f"expected a whole number of firms from 0 to 1000, got {firms!r}", path=path, key=f"{key}.firms"
+                f"expected a whole number of firms from {fewest} to 1000, got {firms!r}", path=path, key=f"{key}.firms"
             )
         events.append(
             Event(
@@ -251,6 +332,16 @@ def _parse_events(items: Any, path: Path) -> list[Event]:
     return events
 
 
+def uncertain_limits(name: str) -> tuple[float, float]:
+    """How far a scenario may widen an uncertain input: from half its stated low to twice its stated high.
+
+    Narrowing is always allowed; widening is bounded so that a typo (an extra zero, a minus sign) cannot turn a
+    stated range into an impossible 2017 zone (negative firms, a hundred times the employees).
+    """
+    p = next(p for p in parameters.PARAMETERS if p.name == name)
+    return max(0.0, p.low / 2), 2 * p.high
+
+
 def _parse_uncertain(table: Any, path: Path) -> dict[str, tuple[float, float]]:
     names = tuple(p.name for p in parameters.PARAMETERS if p.kind == "uncertain")
     table = _check_keys(table, names, path, "uncertain")
@@ -263,8 +354,23 @@ def _parse_uncertain(table: Any, path: Path) -> dict[str, tuple[float, float]]:
         low, high = _number(spec["low"], path, f"{key}.low"), _number(spec["high"], path, f"{key}.high")
         if low > high:
             raise UserInputError(f"low {low:g} is above high {high:g}", path=path, key=key)
+        floor, ceiling = uncertain_limits(name)
+        if low < floor or high > ceiling:
+            raise UserInputError(
+                f"[{low:g}, {high:g}] reaches outside the allowed [{floor:g}, {ceiling:g}] "
+                "(half the stated low to twice the stated high)",
+                path=path,
+                key=key,
+            )
         ranges[name] = (low, high)
     return ranges
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
@@ -277,14 +383,23 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     data = _read_toml(path)
     _check_keys(data, TOP_KEYS, path, "")
     name = _text(data.get("name", path.stem), path, "name")
+    if not _NAME.match(name):
+        raise UserInputError(f"expected 1-80 letters, digits, '_', '.' or '-', got {name!r}", path=path, key="name")
     title = _text(data.get("title", name), path, "title")
     question = _text(data.get("question", ""), path, "question")
 
     if "parent" in data:
         parent_name = _text(data["parent"], path, "parent")
-        parent_path = path.parent / (parent_name if parent_name.endswith(".toml") else f"{parent_name}.toml")
-        if not parent_path.exists():
-            raise UserInputError(f"parent '{parent_name}' not found at {parent_path}", path=path, key="parent")
+        if not parent_name.strip() or "\x00" in parent_name:
+            raise UserInputError(f"expected the name of a scenario file, got {parent_name!r}", path=path, key="parent")
+        file_name = parent_name if parent_name.endswith(".toml") else f"{parent_name}.toml"
+        parent_path = path.parent / file_name
+        if not _is_file(parent_path) and _is_file(LIBRARY / file_name):
+            parent_path = LIBRARY / file_name  # a planner's own file may build on a library scenario
+        if not _is_file(parent_path):
+            siblings = sorted(p.stem for p in path.parent.glob("*.toml") if p.stem != path.stem)
+            hint = closest(parent_name, siblings) if siblings else ""
+            raise UserInputError(f"parent '{parent_name}' not found at {parent_path}{hint}", path=path, key="parent")
         parent = load_scenario(parent_path, (*_chain, resolved_path))
     else:
         parent = Scenario(name="2017 settings", title="", question="", files=(), lever_changes={}, events=())

@@ -32,11 +32,12 @@ CALIBRATED = (
     "startup_entry_rate",
     "exit_hazard_scale",
     "employment_elasticity",
-    "ipo_filing_rate",
     "returnee_hire_share",
     "grant_rate",
     "patent_lapse_rate",
     "patent_elasticity_within",
+    "patent_propensity_trend",
+    "vc_investment_2013",  # a start-year input of the spin-up only: narrowed by the 2015 observation
 )
 
 
