@@ -220,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.set_defaults(func=_cmd_scenarios)
     reporting_cli.register(sub)
     dashboard.register(sub)
+    __import__("zgcsim.experiment_cli", fromlist=["register"]).register(sub)  # experiment, analyze
     return parser
 
 

@@ -1,0 +1,344 @@
+"""Analysing an experiment store: attainment, paired scenario differences, Sobol and Morris indices, discovery.
+
+Science lives in pure functions of tables; ``analyze_store`` reads the store and writes the CSV files:
+
+- ``attainment.csv``: per scenario and target, the share of runs meeting it in 2022 and its Monte Carlo
+  standard error (runs pooled over the design points);
+- ``summary.csv``: mean and 5-95 % bands of every indicator by scenario and year;
+- ``differences.csv``: each scenario minus the reference scenario, run by run (the same replicate and design
+  point share their random numbers), with 95 % intervals for the 2022 value and for attainment;
+- ``sobol.csv`` / ``morris.csv``: SALib sensitivity indices of each target's 2022 value (Sobol / Morris designs);
+- ``discovery.csv``: PRIM boxes (EMA Workbench) of the inputs and levers under which a target is likely.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from zgcsim.designs import POINT, salib_problem
+from zgcsim.errors import UserInputError
+from zgcsim.experiment import Variable
+from zgcsim.results import attainment, summarise
+from zgcsim.store import DIAGNOSTIC_COLUMNS, RUN_ID, read_design, read_indicators, read_manifest, read_runs
+from zgcsim.targets import Target, load_targets
+
+FINAL_YEAR = 2022
+CONFIDENCE = 0.95
+SOBOL_COLUMNS = ["scenario", "indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+MORRIS_COLUMNS = ["scenario", "indicator", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
+DISCOVERY_COLUMNS = [
+    "scenario",
+    "indicator",
+    "p_attain",
+    "runs",
+    "box_density",
+    "box_coverage",
+    "box_mass",
+    "meets_threshold",
+    "parameter",
+    "low",
+    "high",
+    "range_low",
+    "range_high",
+    "qp",
+]
+QP_MAX = 0.05
+
+
+def hits(values: np.ndarray, target: Target) -> np.ndarray:
+    """Whether each value meets the target as the plan words it (vectorised ``Target.attained``)."""
+    values = np.asarray(values, dtype=float)
+    if target.direction == "higher":
+        return values > target.threshold if target.strict else values >= target.threshold
+    return values < target.threshold if target.strict else values <= target.threshold
+
+
+def _interval(sample: np.ndarray) -> tuple[float, float, float]:
+    """Mean and two-sided 95 % t-interval of a sample of paired differences."""
+    n = len(sample)
+    mean = float(sample.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def paired_differences(final: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Each scenario minus ``reference`` on the 2022 value and on attainment, paired by design point and replicate.
+
+    Pairing on common random numbers removes the chance variation the two scenarios share, so the interval is
+    that of the policy effect (Law, Simulation Modeling and Analysis, 5th ed., section 10.2, paired-t).
+    """
+    rows = []
+    wide = final.pivot_table(index=["point", "replicate", "indicator"], columns="scenario", values="value")
+    for scenario in [s for s in final["scenario"].unique() if s != reference]:
+        for target in load_targets():
+            pairs = wide.xs(target.key, level="indicator")[[scenario, reference]].dropna()
+            here, there = pairs[scenario].to_numpy(), pairs[reference].to_numpy()
+            diff, diff_low, diff_high = _interval(here - there)
+            hit_here, hit_there = hits(here, target).astype(float), hits(there, target).astype(float)
+            p_diff, p_low, p_high = _interval(hit_here - hit_there)
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "reference": reference,
+                    "indicator": target.key,
+                    "pairs": len(pairs),
+                    "mean_difference": diff,
+                    "difference_low": diff_low,
+                    "difference_high": diff_high,
+                    "p_attain": float(hit_here.mean()) if len(pairs) else float("nan"),
+                    "p_attain_reference": float(hit_there.mean()) if len(pairs) else float("nan"),
+                    "p_difference": p_diff,
+                    "p_difference_low": p_low,
+                    "p_difference_high": p_high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _point_means(final: pd.DataFrame, scenario: str, indicator: str, points: int) -> np.ndarray | None:
+    """The 2022 value at each design point averaged over replicates, in point order; None if a point is missing."""
+    sel = final[(final["scenario"] == scenario) & (final["indicator"] == indicator)]
+    means = sel.groupby(POINT)["value"].mean().reindex(range(points))
+    return None if means.isna().any() else means.to_numpy()
+
+
+def sobol_indices(
+    final: pd.DataFrame, variables: Sequence[Variable], points: int, second_order: bool = False, seed: int = 0
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of each target's 2022 value per scenario (SALib ``sobol.analyze``)."""
+    from SALib.analyze import sobol
+
+    problem = salib_problem(variables)
+    rows = []
+    for scenario in final["scenario"].unique():
+        for key in [t.key for t in load_targets()]:
+            y = _point_means(final, scenario, key, points)
+            if y is None:
+                continue
+            if np.ptp(y) == 0:  # a constant output has no variance to apportion
+                s1 = st = s1c = stc = np.full(len(variables), np.nan)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    res = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=CONFIDENCE, seed=seed)
+                s1, s1c, st, stc = res["S1"], res["S1_conf"], res["ST"], res["ST_conf"]
+            for i, v in enumerate(variables):
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "indicator": key,
+                        "parameter": v.name,
+                        "S1": float(s1[i]),
+                        "S1_conf": float(s1c[i]),
+                        "ST": float(st[i]),
+                        "ST_conf": float(stc[i]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
+
+
+def morris_indices(
+    final: pd.DataFrame, design: pd.DataFrame, variables: Sequence[Variable], levels: int, seed: int = 0
+) -> pd.DataFrame:
+    """Morris elementary-effect statistics of each target's 2022 value per scenario (SALib ``morris.analyze``)."""
+    from SALib.analyze import morris
+
+    problem = salib_problem(variables)
+    x = design.sort_values(POINT)[[v.name for v in variables]].to_numpy()
+    rows = []
+    for scenario in final["scenario"].unique():
+        for key in [t.key for t in load_targets()]:
+            y = _point_means(final, scenario, key, len(design))
+            if y is None:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = morris.analyze(problem, x, y, conf_level=CONFIDENCE, num_levels=levels, seed=seed)
+            for i, v in enumerate(variables):
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "indicator": key,
+                        "parameter": v.name,
+                        "mu_star": float(res["mu_star"][i]),
+                        "mu_star_conf": float(res["mu_star_conf"][i]),
+                        "sigma": float(res["sigma"][i]),
+                        "mu": float(res["mu"][i]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=MORRIS_COLUMNS)
+
+
+def _prim_module() -> Any:
+    with warnings.catch_warnings():
+        # ema_workbench warns at import about optional parallel back-ends it does not need here
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+    return prim
+
+
+def _quasi_p_values(box: Any) -> dict[str, float]:
+    """The quasi-p-value of each restriction of the selected PRIM box (the smaller of its two sides)."""
+    _, limits = box.inspect(box._cur_box, style="data")[0]
+    values = limits.iloc[:, 2:].to_numpy(dtype=float)
+    return {
+        name: float(np.nanmin(row)) for name, row in zip(limits.index, values, strict=True) if np.isfinite(row).any()
+    }
+
+
+def _prune_insignificant(box: Any) -> dict[str, float]:
+    """Drop restrictions whose quasi-p-value exceeds ``QP_MAX``, one at a time, least significant first.
+
+    PRIM trims a thin slice of any input that raises the density a little, including inputs with no effect;
+    the quasi-p-value tests whether a restriction could arise by chance (Bryant and Lempert 2010, section 3.3).
+    Returns the quasi-p-values of the restrictions kept.
+    """
+    while True:
+        qp = _quasi_p_values(box)
+        weakest = max(qp, key=qp.get, default=None)
+        if weakest is None or qp[weakest] <= QP_MAX:
+            return qp
+        box.drop_restriction(weakest)
+
+
+def discover(
+    final: pd.DataFrame, runs: pd.DataFrame, inputs: Sequence[str], threshold: float = 0.8, min_cases: int = 10
+) -> pd.DataFrame:
+    """Scenario discovery: for each scenario and target, the PRIM box of inputs and levers where it is likely.
+
+    PRIM (Friedman and Fisher 1999, as implemented in the EMA Workbench) peels the space of the varied inputs
+    down to a box whose share of runs meeting the target (density) reaches ``threshold``; of the boxes on the
+    peeling trajectory that reach it we keep the one covering most of the runs that meet the target, then drop
+    restrictions that are not significant (quasi-p-value above 0.05). Targets met in fewer than ``min_cases``
+    runs (or missed in fewer) are skipped: there is nothing to discover.
+    """
+    prim = _prim_module()
+    rows: list[dict[str, Any]] = []
+    for scenario in final["scenario"].unique():
+        sc_runs = runs[runs["scenario"] == scenario].set_index(["point", "replicate"])
+        varied = [c for c in inputs if c in sc_runs.columns and sc_runs[c].nunique() > 1]
+        for target in load_targets():
+            sel = final[(final["scenario"] == scenario) & (final["indicator"] == target.key)]
+            sel = sel.set_index(["point", "replicate"])["value"]
+            x = sc_runs.loc[sel.index, varied].reset_index(drop=True)
+            y = hits(sel.to_numpy(), target)
+            base = {"scenario": scenario, "indicator": target.key, "p_attain": float(y.mean()), "runs": len(y)}
+            if not varied or y.sum() < min_cases or (~y).sum() < min_cases:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                finder = prim.Prim(x, y, threshold=threshold)
+                box = finder.find_box()
+            trajectory = box.peeling_trajectory
+            reaching = trajectory[trajectory["density"] >= threshold]
+            chosen = int(reaching["coverage"].idxmax() if len(reaching) else trajectory["density"].idxmax())
+            box.select(chosen)
+            qp = _prune_insignificant(box)
+            limits, full = box.box_lim, box.box_lims[0]
+            row = {
+                **base,
+                "box_density": float(box.density),
+                "box_coverage": float(box.coverage),
+                "box_mass": float(box.mass),
+                "meets_threshold": bool(box.density >= threshold),
+            }
+            restricted = [c for c in varied if limits.at[0, c] > full.at[0, c] or limits.at[1, c] < full.at[1, c]]
+            for name in restricted or [""]:
+                rows.append(
+                    {
+                        **row,
+                        "parameter": name,
+                        "low": float(limits.at[0, name]) if name else float("nan"),
+                        "high": float(limits.at[1, name]) if name else float("nan"),
+                        "range_low": float(full.at[0, name]) if name else float("nan"),
+                        "range_high": float(full.at[1, name]) if name else float("nan"),
+                        "qp": qp.get(name, float("nan")),
+                    }
+                )
+    return pd.DataFrame(rows, columns=DISCOVERY_COLUMNS)
+
+
+def _variables(manifest: dict[str, Any]) -> list[Variable]:
+    return [Variable(**v) for v in manifest["design"]["variables"]]
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".tmp-{path.name}")
+    table.to_csv(tmp, index=False)
+    tmp.replace(path)
+
+
+def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys.stderr) -> dict[str, Path]:
+    """Compute every analysis the store's design allows and write the CSV files into the store folder.
+
+    Returns the files written. Sobol and Morris indices need every design point; on an unfinished store they
+    are skipped with a message (resume the experiment first).
+    """
+    root = Path(root)
+    manifest = read_manifest(root)
+    design = read_design(root)
+    runs_all = read_runs(root)
+    runs = runs_all[runs_all["status"] == "ok"].drop_duplicates(RUN_ID)
+    if runs.empty:
+        raise UserInputError("holds no finished runs yet", path=root)
+    complete = len(runs) == manifest["runs"]
+    if not complete:
+        print(f"note: {len(runs)} of {manifest['runs']} runs are finished; analysing those", file=log)
+    keys = [t.key for t in load_targets()]
+    final = read_indicators(root, years=[FINAL_YEAR], indicators=keys)
+    written: dict[str, Path] = {}
+
+    table = attainment(final)
+    _write_csv(table, root / "attainment.csv")
+    written["attainment"] = root / "attainment.csv"
+
+    bands = [summarise(read_indicators(root, scenarios=[s])) for s in final["scenario"].unique()]
+    _write_csv(pd.concat(bands, ignore_index=True), root / "summary.csv")
+    written["summary"] = root / "summary.csv"
+
+    scenarios = list(final["scenario"].unique())
+    reference = reference or manifest.get("analysis", {}).get("reference")
+    if reference is None:
+        reference = "no_new_policy" if "no_new_policy" in scenarios else scenarios[0]
+    if reference not in scenarios:
+        raise UserInputError(
+            f"'{reference}' is not a scenario of this store ({', '.join(scenarios)})", key="--reference"
+        )
+    if len(scenarios) > 1:
+        _write_csv(paired_differences(final, reference), root / "differences.csv")
+        written["differences"] = root / "differences.csv"
+
+    variables = _variables(manifest)
+    kind = manifest["design"]["kind"]
+    seed = int(manifest["design"]["design_seed"])
+    if kind in ("sobol", "morris") and not complete:
+        print(f"note: {kind} indices need every run; skipped until the experiment is resumed", file=log)
+    elif kind == "sobol":
+        second = bool(manifest["design"].get("second_order", False))
+        _write_csv(sobol_indices(final, variables, len(design), second, seed), root / "sobol.csv")
+        written["sobol"] = root / "sobol.csv"
+    elif kind == "morris":
+        levels = int(manifest["design"].get("levels", 4))
+        _write_csv(morris_indices(final, design, variables, levels, seed), root / "morris.csv")
+        written["morris"] = root / "morris.csv"
+
+    inputs = [c for c in runs.columns if c not in (*RUN_ID, "seed", "status", *DIAGNOSTIC_COLUMNS)]
+    threshold = float(manifest.get("analysis", {}).get("prim_threshold", 0.8))
+    if kind in ("sobol", "morris"):
+        # their points are structured (shared coordinates), not a random sample: PRIM's densities and its
+        # significance tests assume one, so discovery is run on Monte Carlo and Latin-hypercube stores only
+        print(f"note: scenario discovery needs a random sample; skipped for a {kind} design", file=log)
+    else:
+        _write_csv(discover(final, runs, inputs, threshold), root / "discovery.csv")
+        written["discovery"] = root / "discovery.csv"
+    return written

@@ -1,0 +1,346 @@
+"""The streaming result store: finished runs land in atomic Parquet chunks, so a killed experiment resumes.
+
+Layout of a store folder::
+
+    store.json                 identity (experiment, config hash, code version) and the sessions that wrote it
+    experiment.toml            a copy of the experiment file
+    design.parquet             the design points (``point`` and one column per design variable)
+    indicators/part-NNNNNN.parquet   tidy rows: scenario, replicate, seed, year, indicator, value, point, <design>
+    runs/part-NNNNNN.parquet         one row per run: scenario, point, replicate, seed, status, error, timings,
+                                     and the value of every uncertain input and design variable the run used
+
+Each chunk is written as a temporary file and moved into place with ``os.replace``; the ``runs`` part is
+written after its ``indicators`` part and is what marks the chunk's runs as finished. A chunk cut off by a
+crash therefore leaves at most an orphan ``indicators`` part, which readers ignore and the next session deletes.
+Only the process that runs the experiment writes; workers return results to it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zgcsim.errors import UserInputError
+
+STORE_FORMAT = 1
+MANIFEST = "store.json"
+RUN_ID = ["scenario", "point", "replicate"]
+INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "point"]
+# Columns of the runs table that describe how a run went on this machine, not what it computed
+DIAGNOSTIC_COLUMNS = ["error", "seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
+_PART = re.compile(r"^part-(\d{6})\.parquet$")
+PACKAGE = Path(__file__).resolve().parent
+# The modules whose import closure decides what a run computes (the model, scenarios, designs), and the files
+# that turn a design point into a run and store it; results/analysis/chart modules are deliberately outside
+RUN_ROOTS = ("zgcsim", "zgcsim.runner", "zgcsim.experiment", "zgcsim.designs")
+RUN_FILES = ("experiment_runner.py", "store.py")
+
+
+def _imports_of(path: Path) -> set[str]:
+    """The ``zgcsim`` modules a source file imports anywhere (including imports inside functions)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("zgcsim"))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zgcsim"):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # "from zgcsim import model"
+    return found
+
+
+def _module_file(name: str) -> Path | None:
+    parts = name.split(".")[1:]
+    candidate = PACKAGE.joinpath(*parts)
+    if candidate.with_suffix(".py").is_file():
+        return candidate.with_suffix(".py")
+    if (candidate / "__init__.py").is_file():
+        return candidate / "__init__.py"
+    return None
+
+
+def run_code_files() -> list[Path]:
+    """The source and data files that decide a run's numbers (see ``code_version``)."""
+    seen: dict[str, Path] = {name: PACKAGE / name for name in RUN_FILES}
+    todo = list(RUN_ROOTS)
+    while todo:
+        name = todo.pop()
+        file = _module_file(name)
+        if file is None or name in seen:
+            continue
+        seen[name] = file
+        todo.extend(_imports_of(file))
+    return sorted(set(seen.values()) | {p for p in (PACKAGE / "data").glob("*") if p.is_file()})
+
+
+@cache
+def code_version() -> str:
+    """SHA-256 of the code and data that decide a run's numbers.
+
+    It covers every ``zgcsim`` module in the import closure of the model, the scenario reader and the designs,
+    the run task and store modules themselves (so editing the analysis or a chart module does not invalidate a
+    store, while editing the model does), the packaged data files, and the NumPy and Python versions (random
+    streams are only promised stable within them).
+    """
+    digest = hashlib.sha256()
+    for file in run_code_files():
+        digest.update(str(file.relative_to(PACKAGE)).encode("utf-8") + b"\0" + file.read_bytes() + b"\0")
+    digest.update(f"numpy {np.__version__}; python {platform.python_version()}".encode())
+    return digest.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
+    os.close(fd)
+    try:
+        table.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """Return the store's ``store.json``; a folder without one is not a store."""
+    path = Path(root) / MANIFEST
+    if not path.is_file():
+        raise UserInputError("not an experiment store (no store.json)", path=root)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise UserInputError(f"store.json is not valid JSON: {err}", path=root) from None
+
+
+def _mismatch(found: dict[str, Any], wanted: dict[str, Any]) -> str:
+    parts = []
+    for key in ("store_format", "experiment", "config_hash", "code_version"):
+        have, want = found.get(key), wanted.get(key)
+        if have != want:
+            short = (lambda v: str(v)[:12]) if key.endswith(("hash", "version")) else str
+            parts.append(f"{key} {short(have)} here vs {short(want)} now")
+    return "; ".join(parts)
+
+
+class ResultStore:
+    """A store folder opened for writing by the process that runs an experiment."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.indicators_dir = self.root / "indicators"
+        self.runs_dir = self.root / "runs"
+
+    @classmethod
+    def open(
+        cls,
+        root: str | Path,
+        identity: dict[str, Any],
+        manifest: dict[str, Any],
+        design: pd.DataFrame,
+        experiment_text: str,
+        force: bool = False,
+    ) -> ResultStore:
+        """Create a new store, or reopen one made by the same experiment, configuration and code.
+
+        Args:
+            root: the store folder (created if missing or empty).
+            identity: ``experiment``, ``config_hash`` and ``code_version``; a folder with another identity is
+                refused (or, with ``force``, emptied first).
+            manifest: everything else to record in ``store.json``.
+            design: the design points, written once.
+            experiment_text: the experiment file's text, copied into the store.
+            force: discard an existing folder's contents instead of refusing it.
+        """
+        root = Path(root)
+        identity = {"store_format": STORE_FORMAT, **identity}
+        if root.exists() and not root.is_dir():
+            raise UserInputError("exists and is not a folder", path=root, key="--out")
+        if root.exists() and any(root.iterdir()):
+            if force:
+                shutil.rmtree(root)
+            elif not (root / MANIFEST).is_file():
+                raise UserInputError(
+                    "holds files but no store.json, so it is not an experiment store; choose another --out",
+                    path=root,
+                    key="--out",
+                )
+            else:
+                found = read_manifest(root)
+                differences = _mismatch(found, identity)
+                if differences:
+                    raise UserInputError(
+                        f"holds a store made by another configuration or code version ({differences}); "
+                        "choose another --out, or pass --force to discard it",
+                        path=root,
+                        key="--out",
+                    )
+                store = cls(root)
+                store._clean()
+                return store
+        cls._create(root, {**identity, **manifest}, design, experiment_text)
+        return cls(root)
+
+    @staticmethod
+    def _create(root: Path, manifest: dict[str, Any], design: pd.DataFrame, experiment_text: str) -> None:
+        """Build the empty store beside ``root`` and move it into place, so a half-made store never exists."""
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        try:
+            (staging / "indicators").mkdir()
+            (staging / "runs").mkdir()
+            design.to_parquet(staging / "design.parquet", index=False)
+            (staging / "experiment.toml").write_text(experiment_text, encoding="utf-8")
+            (staging / MANIFEST).write_text(
+                json.dumps({**manifest, "sessions": []}, indent=2, ensure_ascii=False), encoding="utf-8"
+            )
+            if root.exists():
+                root.rmdir()  # empty (checked by the caller)
+            os.replace(staging, root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _clean(self) -> None:
+        """Delete temporaries and orphan indicator parts left by a session that was killed mid-chunk."""
+        committed = {p.name for p in self.runs_dir.glob("part-*.parquet")}
+        for folder in (self.indicators_dir, self.runs_dir, self.root):
+            for tmp in folder.glob(".tmp-*"):
+                tmp.unlink(missing_ok=True)
+        for part in self.indicators_dir.glob("part-*.parquet"):
+            if part.name not in committed:
+                part.unlink()
+
+    def finished_runs(self) -> set[tuple[str, int, int]]:
+        """The (scenario, point, replicate) of every run finished without error."""
+        runs = read_runs(self.root, columns=[*RUN_ID, "status"])
+        ok = runs[runs["status"] == "ok"]
+        return set(zip(ok["scenario"], ok["point"].astype(int), ok["replicate"].astype(int), strict=True))
+
+    def _next_part(self) -> str:
+        numbers = [
+            int(m.group(1))
+            for folder in (self.indicators_dir, self.runs_dir)
+            for p in folder.iterdir()
+            if (m := _PART.match(p.name))
+        ]
+        return f"part-{max(numbers, default=0) + 1:06d}.parquet"
+
+    def write_chunk(self, indicators: pd.DataFrame, runs: pd.DataFrame) -> str:
+        """Write one chunk atomically: its indicator rows first, then the run records that commit it."""
+        name = self._next_part()
+        if len(indicators):
+            _atomic_write_parquet(self.indicators_dir / name, indicators)
+        _atomic_write_parquet(self.runs_dir / name, runs)
+        return name
+
+    def update_manifest(self, **changes: Any) -> None:
+        """Rewrite ``store.json`` atomically with ``changes`` applied."""
+        manifest = read_manifest(self.root) | changes
+        _atomic_write_bytes(self.root / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+
+    def record_session(self, session: dict[str, Any]) -> None:
+        """Append one session's summary (runs, failures, wall time, workers) to ``store.json``."""
+        manifest = read_manifest(self.root)
+        self.update_manifest(sessions=[*manifest.get("sessions", []), session])
+
+
+def _committed_parts(root: Path, folder: str) -> list[Path]:
+    committed = sorted(p.name for p in (root / "runs").glob("part-*.parquet"))
+    return [root / folder / name for name in committed if (root / folder / name).is_file()]
+
+
+def _read_parts(paths: Sequence[Path], columns: list[str] | None, filter_expr: Any) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset([str(p) for p in paths], format="parquet")
+    return dataset.to_table(columns=columns, filter=filter_expr).to_pandas()
+
+
+def read_runs(root: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every committed run record, in (scenario, point, replicate) order, failed attempts included."""
+    root = Path(root)
+    read_manifest(root)
+    paths = _committed_parts(root, "runs")
+    if not paths:
+        return pd.DataFrame(columns=columns or [*RUN_ID, "seed", "status"])
+    runs = _read_parts(paths, columns, None)
+    return runs.sort_values(RUN_ID, kind="stable", ignore_index=True)
+
+
+def read_indicators(
+    root: str | Path,
+    *,
+    years: Iterable[int] | None = None,
+    indicators: Iterable[str] | None = None,
+    scenarios: Iterable[str] | None = None,
+    columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """Read the tidy indicator rows of a store, filtered while reading so big stores need not fit in memory.
+
+    Rows come sorted by scenario, point, replicate, year and indicator, whatever order the runs finished in.
+    Raises ``UserInputError`` if a run appears twice (a store must never hold duplicates).
+    """
+    import pyarrow.compute as pc
+
+    root = Path(root)
+    read_manifest(root)
+    conditions = []
+    if years is not None:
+        conditions.append(pc.field("year").isin([int(y) for y in years]))
+    if indicators is not None:
+        conditions.append(pc.field("indicator").isin(list(indicators)))
+    if scenarios is not None:
+        conditions.append(pc.field("scenario").isin(list(scenarios)))
+    expr = None
+    for condition in conditions:
+        expr = condition if expr is None else expr & condition
+    paths = _committed_parts(root, "indicators")
+    if not paths:
+        return pd.DataFrame(columns=columns or INDICATOR_COLUMNS)
+    table = _read_parts(paths, columns, expr)
+    keys = [c for c in ("scenario", "point", "replicate", "year", "indicator") if c in table.columns]
+    if len(keys) == 5 and table.duplicated(keys).any():
+        raise UserInputError("holds the same run twice; the store is damaged", path=root)
+    return table.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def read_design(root: str | Path) -> pd.DataFrame:
+    """The store's design points."""
+    return pd.read_parquet(Path(root) / "design.parquet")
+
+
+def content(root: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's results without how they were made: indicator rows and run records, sorted, no timings.
+
+    Two stores of one experiment hold the same results exactly when these tables are equal, whatever the
+    worker count, executor, chunking or interruptions.
+    """
+    runs = read_runs(root)
+    runs = runs[runs["status"] == "ok"].drop(columns=[c for c in DIAGNOSTIC_COLUMNS if c in runs.columns])
+    return read_indicators(root), runs.reset_index(drop=True)
