@@ -42,7 +42,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
-    cal = runner._calibration(calibration)
+    cal = runner.resolve_calibration(calibration)
     table, inputs = runner.run_many(
         scenarios,
         args.replicates,

@@ -94,6 +94,20 @@ def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchang
     ]
 
 
+def fastest_venue(firms: FirmTable, exchanges: list[StockExchange], levers: dict[str, float]) -> np.ndarray:
+    """Index of the open venue with the shortest lag whose rules each firm meets (-1: none)."""
+    choice = np.full(len(firms), -1)
+    open_venues = sorted((e for e in exchanges if e.is_open(levers)), key=lambda e: e.lag_quarters)
+    for venue in reversed(open_venues):  # the fastest eligible venue wins
+        choice = np.where(venue.eligible(firms), venue.index, choice)
+    return choice
+
+
+def filing_weight(firms: FirmTable) -> np.ndarray:
+    """Relative propensity to file for listing: 1.5 for VC-backed firms, 1 otherwise (ours)."""
+    return np.where(firms.vc_total > 0, 1.5, 1.0)
+
+
 def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> tuple[int, int, float]:
     """One quarter of listing: filings by eligible firms, listings of filings that come due, delistings.
 
@@ -103,12 +117,9 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
     n = len(firms)
-    open_venues = sorted((e for e in exchanges if e.is_open(lv)), key=lambda e: e.lag_quarters)
-    choice = np.full(n, -1)
-    for venue in reversed(open_venues):  # the fastest eligible venue wins
-        choice = np.where(venue.eligible(firms), venue.index, choice)
+    choice = fastest_venue(firms, exchanges, lv)
     can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
-    rate = p["ipo_filing_rate"] * lv["listing_support"] * np.where(firms.vc_total > 0, 1.5, 1.0)
+    rate = p["ipo_filing_rate"] * lv["listing_support"] * filing_weight(firms)
     files = can_file & (rng.random(n) < rate * QUARTER)
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
     firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)
@@ -140,10 +151,9 @@ def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
 class VentureFund(mesa.Agent):
     """A private VC/angel fund: screens young firms on a noisy team signal and invests its quarterly budget."""
 
-    def __init__(self, model: mesa.Model, weight: float, mandate_only: bool = False) -> None:
+    def __init__(self, model: mesa.Model, weight: float) -> None:
         super().__init__(model)
         self.weight = weight  # share of the private deployment this fund places
-        self.mandate_only = mandate_only
         self.invested_year = 0.0
         self.deals_year = 0
 

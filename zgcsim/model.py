@@ -22,11 +22,13 @@ from zgcsim.finance import (
     GuidanceFund,
     VentureFund,
     build_exchanges,
+    fastest_venue,
     file_and_list,
+    filing_weight,
     invest_quarter,
 )
 from zgcsim.firms import FirmView
-from zgcsim.indicators import compute_all, fortune_threshold_yi, on_global_list, yuan_per_usd
+from zgcsim.indicators import compute_all, fortune_threshold_yi, yuan_per_usd
 from zgcsim.institutions import University, assign_funding, build_institutions, research_quarter
 from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
 from zgcsim.randomness import stream
@@ -119,12 +121,9 @@ class ParkModel(mesa.Model):
         filings x 80 % approval = that flow, given the firms then eligible under the venues then open; after
         that, listings move with the eligible pool, the venues (STAR, Beijing) and the listing-support lever.
         """
-        f, open_venues = self.firms, [e for e in self.exchanges if e.is_open(self.levers)]
-        eligible = np.zeros(len(f), bool)
-        for venue in open_venues:
-            eligible |= venue.eligible(f)
-        eligible &= ~f.listed & f.active
-        weight = np.where(f.vc_total > 0, 1.5, 1.0)[eligible].sum()
+        f = self.firms
+        eligible = (fastest_venue(f, self.exchanges, self.levers) >= 0) & ~f.listed & f.active
+        weight = filing_weight(f)[eligible].sum()
         self.params["ipo_filing_rate"] = self.base["new_listings"] / (0.8 * max(weight, 1.0))
 
     def _seed_listing_pipeline(self) -> None:
@@ -136,7 +135,7 @@ class ParkModel(mesa.Model):
         f, rng = self.firms, self.streams["listing"]
         venue = self.exchanges[0]
         eligible = venue.eligible(f) & ~f.listed
-        rate = self.params["ipo_filing_rate"] * np.where(f.vc_total > 0, 1.5, 1.0)
+        rate = self.params["ipo_filing_rate"] * filing_weight(f)
         filed = eligible & (rng.random(len(f)) < rate * venue.lag_quarters / 4)
         f.ipo_exchange = np.where(filed, venue.index, f.ipo_exchange)
         f.ipo_due = np.where(filed, rng.integers(0, venue.lag_quarters, len(f)), f.ipo_due)
@@ -358,8 +357,3 @@ class ParkModel(mesa.Model):
         while self.year < self.end_year or self.quarter < 4:
             self.step()
         return self.history
-
-
-def global_list_members(model: ParkModel) -> np.ndarray:
-    """Uids of firms on a global list this year."""
-    return model.firms.uid[on_global_list(model)]

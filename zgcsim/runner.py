@@ -51,7 +51,8 @@ def _exists(path: Path) -> bool:
 AUTO = "auto"  # use the project's committed calibration when there is one
 
 
-def _calibration(calibration: Calibration | str | Path | None) -> Calibration | None:
+def resolve_calibration(calibration: Calibration | str | Path | None) -> Calibration | None:
+    """A Calibration, ``"auto"`` (the committed one, if any), a file path, or None (no calibration)."""
     if calibration is None:
         return None
     if isinstance(calibration, Calibration):
@@ -73,7 +74,7 @@ def run_replicate(
     The replicate's parameter set comes from the calibration's ensemble (``"auto"``: the committed one, if any;
     ``None``: the parameter table's central values); explicit ``parameter_values`` win over both.
     """
-    cal = _calibration(calibration)
+    cal = resolve_calibration(calibration)
     values = {**(cal.values_for(root_seed, replicate) if cal else {}), **dict(parameter_values or {})}
     model = ParkModel(scenario, replicate_seed(root_seed, replicate), values)
     history = model.run()
@@ -129,7 +130,7 @@ def run_many(
     """
     if replicates < 1:
         raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
-    cal = _calibration(calibration)  # loaded once here, so a bad file fails before any run
+    cal = resolve_calibration(calibration)  # loaded once here, so a bad file fails before any run
     tasks = [(sc, seed, r, parameter_values, cal) for sc in scenarios for r in range(replicates)]
     executor, shutdown = _executor(workers, scheduler)
     results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
