@@ -91,7 +91,8 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     uc = user_cost(firms, ctx)
     target = firms.rd_fe - rd_elasticity(firms, p) * np.log(uc)
     lam = p["rd_adjustment"]
-    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(0, 0.1, len(firms))
+    # a persistent shock of s.d. 0.1, mean-corrected (-0.1^2 / 2) so it adds no drift to the mean intensity
+    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(-0.005, 0.1, len(firms))
     real = np.clip(np.exp(log_r), 1e-4, 0.6)
 
     # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)
@@ -121,7 +122,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     returnee staff (rows 67, 69). Grants after the lag with the grant rate (rows 23-24); valid patents lapse.
     PCT: binomial share of applications rising with size and the PCT-support lever (row 22). Standards:
     Poisson hazard rising with the patent stock and the standards-support lever (section 3, row 71).
-    Lapses and standards are drawn once a year, in the fourth quarter.
+    Lapses are drawn every quarter; standards once a year, in the fourth quarter.
     Returns each firm's log growth of its real R&D stock this quarter and the number of standards created.
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["patents"]
@@ -165,12 +166,14 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     firms.pending[:, due] = 0
     firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS] += applications
     firms.patents_held = firms.patents_held + grants
+    # lapses fall due all year round (renewal fees are due on each patent's filing anniversary), so a quarter of
+    # the yearly rate lapses every quarter; drawn only for holders, since most firms hold none
+    holders = np.flatnonzero(firms.patents_held > 0)
+    held = firms.patents_held[holders]
+    firms.patents_held[holders] = held - rng.binomial(held, p["patent_lapse_rate"] * QUARTER)
 
     new_standards = np.zeros(n, np.int64)
-    if ctx.quarter == 4:  # yearly: lapses of valid patents, and standards set during the year
-        holders = np.flatnonzero(firms.patents_held > 0)  # most firms hold none: draw only for holders
-        held = firms.patents_held[holders]
-        firms.patents_held[holders] = held - rng.binomial(held, p["patent_lapse_rate"])
+    if ctx.quarter == 4:  # yearly: standards set during the year
         std_mean = (
             knowledge_scale["standards"]
             * power(held, p["standards_stock_elasticity"])
@@ -258,7 +261,9 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
 
     level = np.exp(ctx.demand_shock[firms.sector])  # temporary shocks cut this quarter's flows, not the state
     revenue_q = firms.revenue * level * QUARTER
-    va_q = revenue_q * firms.va_ratio0 * np.exp(firms.tfp)  # innovation raises value added per unit of sales
+    # innovation raises value added per unit of sales by a share of the productivity gain (the rest shows in
+    # sales growth above)
+    va_q = revenue_q * firms.va_ratio0 * np.exp(p["va_tfp_share"] * firms.tfp)
     # part of a productivity gain shows in the margin (the rest in sales growth above)
     rd_q = firms.rd_intensity * revenue_q  # R&D is spent as a share of the quarter's sales
     profit_q = revenue_q * (firms.margin_pre + p["margin_tfp_share"] * firms.tfp) - rd_q
@@ -318,7 +323,9 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
     hazard = hazard * np.where(firms.listed, 0.1, 1.0)
     hazard = hazard * np.where((firms.origin == 4) & (firms.age < 3), p["incubator_survival_factor"], 1.0)
-    hazard = hazard * np.where(firms.revenue > 10, 0.3, 1.0)  # large firms rarely close (Gibrat, row 58)
+    # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with its square root
+    # (0.3 at 10 亿元, 0.03 at 1 000 亿元: the zone's largest firms, which hold many patents, almost never close)
+    hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -0.5)
     leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-np.minimum(hazard, 0.9))))
     firms.active = firms.active & ~leaving
     return leaving

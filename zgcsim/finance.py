@@ -108,12 +108,12 @@ def filing_weight(firms: FirmTable) -> np.ndarray:
     return np.where(firms.vc_total > 0, 1.5, 1.0)
 
 
-def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> tuple[int, int, float]:
+def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> int:
     """One quarter of listing: filings by eligible firms, listings of filings that come due, delistings.
 
     An eligible unlisted firm files with probability (filing rate x listing support, x1.5 if VC-backed) / 4
     at the open venue with the shortest lag; it lists when the lag has passed if still active (80 % approval,
-    ours). Returns (new listings, of which VC-backed, their exit value index).
+    ours). Returns the number of new listings.
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
     n = len(firms)
@@ -129,16 +129,23 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     approved = due & firms.active & (rng.random(n) < 0.8)
     firms.listed = firms.listed | approved
     firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
-    valuations = np.array([e.valuation for e in sorted(exchanges, key=lambda e: e.index)])
-    backed = approved & (firms.vc_total > 0)
-    exit_value = float(valuations[firms.ipo_exchange[backed]].sum())
     for e in exchanges:
         e.listings_year += int((approved & (firms.ipo_exchange == e.index)).sum())
     firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
 
     delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
     firms.listed = firms.listed & ~delist
-    return int(approved.sum()), int(backed.sum()), exit_value
+    return int(approved.sum())
+
+
+def round_sizes(firms: FirmTable, rows: np.ndarray, p: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+    """Round sizes (亿元) for the firms at ``rows`` (any shape).
+
+    Lognormal with s.d. 1, rising with the square root of revenue; the median per unit of that factor is
+    ``vc_round_median``, set on the start year's rounds (``ParkModel``), so deals stay as large as the start
+    population's and their number follows the money.
+    """
+    return rng.lognormal(np.log(p["vc_round_median"]), 1.0, rows.shape) * np.sqrt(0.1 + firms.revenue[rows])
 
 
 def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
@@ -182,7 +189,7 @@ class VentureFund(mesa.Agent):
             return 0.0
         signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(len(seen))
         ranked = seen[np.argsort(-signal)]
-        sizes = rng.lognormal(np.log(0.2), 1.0, len(ranked)) * (0.1 + firms.revenue[ranked]) ** 0.5
+        sizes = round_sizes(firms, ranked, ctx.params, rng)
         cumulative = np.cumsum(sizes)
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
@@ -213,28 +220,58 @@ class GuidanceFund(VentureFund):
         return mandate, total - mandate
 
 
+def _listing_value(
+    firms: FirmTable, pool: np.ndarray, exchanges: list[StockExchange], levers: dict[str, float]
+) -> float:
+    """Mean listing value over the firms in ``pool`` (a mask).
+
+    Each firm's value is the valuation of its fastest eligible venue (zero if none), discounted 10 % a year
+    over the venue's lag; the mean is scaled by the listing-support lever.
+    """
+    venue = fastest_venue(firms, exchanges, levers)[pool]
+    by_index = sorted(exchanges, key=lambda e: e.index)
+    valuation = np.array([e.valuation * 0.9 ** (e.lag_quarters * QUARTER) for e in by_index])
+    return float(np.where(venue >= 0, valuation[np.maximum(venue, 0)], 0.0).mean() * levers["listing_support"])
+
+
+def exit_prospect(
+    firms: FirmTable, exchanges: list[StockExchange], levers: dict[str, float], reference: dict[str, float]
+) -> float:
+    """What funds can expect from listing exits under ``levers``, relative to the ``reference`` levers (rows 51-53).
+
+    Both are valued on the same firms, those funds screen (active, unlisted, under eight years old), so the
+    ratio moves only with policy: a faster or richer venue (STAR), venues that admit more firms, easier listing
+    support. A measure built from the year's VC-backed exits would instead grow with the venture market itself
+    (more VC, more VC-backed listings, more VC) and drift with the pool's make-up.
+    """
+    pool = firms.active & ~firms.listed & (firms.age < 8)
+    if not pool.any():
+        return 1.0
+    base = _listing_value(firms, pool, exchanges, reference)
+    return _listing_value(firms, pool, exchanges, levers) / base if base > 0 else 1.0
+
+
 class CapitalMarket:
     """Yearly private VC deployment, driven by demand and by the exit value funds expect (rows 51-53)."""
 
-    def __init__(self, private_2017: float, params: dict[str, float]) -> None:
-        self.deployment = private_2017  # 亿元 per year
-        self.expected_exit_value = 1.0  # relative to 2017 (adaptive expectations)
-        self.baseline_exit_value: float | None = None
-        self.exit_value_year = 0.0
+    def __init__(self, private_start: float, params: dict[str, float]) -> None:
+        self.trend_deployment = private_start  # 亿元 per year at the start year's exit prospect
+        self.deployment = private_start  # 亿元 per year, set for the coming year
+        self.expected_exit_value = 1.0  # relative to the start year's policy (adaptive expectations)
         self.params = params
+        self.close_year(1.0)  # the start year is over: set the first simulated year's deployment
 
-    def close_year(self) -> None:
-        """Update expected exit value from this year's VC-backed listings, then next year's deployment."""
-        if self.baseline_exit_value is None:
-            self.baseline_exit_value = max(self.exit_value_year, 1.0)
-        observed = max(self.exit_value_year, 0.5) / self.baseline_exit_value
-        self.expected_exit_value += 0.3 * (observed - self.expected_exit_value)
-        growth = (
-            self.params["demand_growth"]
-            + self.params["vc_return_response"] * np.log(max(self.expected_exit_value, 0.2)) * 0.3
-        )
-        self.deployment = self.deployment * np.exp(growth)
-        self.exit_value_year = 0.0
+    def close_year(self, prospect: float) -> None:
+        """Update the expected exit value from this year's exit prospect, then set next year's deployment.
+
+        ``prospect`` is ``exit_prospect`` (1 under the start year's policy). Deployment follows demand
+        (``demand_growth``) and is scaled by expected exit value to the power ``vc_return_response`` (row 53): a
+        lasting rise in what exits are worth raises the level of VC.
+        """
+        self.expected_exit_value += 0.3 * (prospect - self.expected_exit_value)  # adaptive, 30 % a year (ours)
+        self.trend_deployment *= np.exp(self.params["demand_growth"])
+        response = self.params["vc_return_response"]
+        self.deployment = self.trend_deployment * max(self.expected_exit_value, 0.2) ** response
 
 
 def invest_private(
@@ -247,20 +284,23 @@ def invest_private(
 ) -> float:
     """All private funds screen and invest at once; each fund behaves as ``VentureFund.invest`` describes.
 
-    Every fund sees 300 draws from the candidate pool, ranks what it sees on team quality plus noise (row 45)
-    and invests in order until its budget is spent. Two funds may back the same firm in a quarter: a
-    syndicate (section 5). Returns the money placed (亿元).
+    Every fund sees draws from the candidate pool, enough for about twice the deals its budget pays for (at
+    least 300), ranks what it sees on team quality plus noise (row 45) and invests in order until its budget is
+    spent. Two funds may back the same firm in a quarter: a syndicate (section 5). Returns the money placed (亿元).
     """
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
-    seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), 300))], axis=1)
+    # mean deal size: E[lognormal(log m, 1)] = m e^0.5 times the mean size factor of the pool
+    mean_deal = ctx.params["vc_round_median"] * np.exp(0.5) * float(np.sqrt(0.1 + firms.revenue[candidates]).mean())
+    draws = int(np.clip(2.0 * budgets.max() / mean_deal, 300, 20 * len(candidates)))
+    seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)
     repeat[:, 1:] = seen[:, 1:] == seen[:, :-1]  # a firm seen twice by one fund is considered once
     signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(seen.shape)
     signal[repeat] = -np.inf
     order = np.argsort(-signal, axis=1)
     ranked = np.take_along_axis(seen, order, axis=1)
-    sizes = rng.lognormal(np.log(0.2), 1.0, seen.shape) * np.sqrt(0.1 + firms.revenue[ranked])
+    sizes = round_sizes(firms, ranked, ctx.params, rng)
     sizes[np.take_along_axis(repeat, order, axis=1)] = 0.0
     before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
     amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)

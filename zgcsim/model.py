@@ -22,6 +22,7 @@ from zgcsim.finance import (
     GuidanceFund,
     VentureFund,
     build_exchanges,
+    exit_prospect,
     fastest_venue,
     file_and_list,
     filing_weight,
@@ -97,11 +98,17 @@ class ParkModel(mesa.Model):
             self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
         )
         self.exchanges = build_exchanges(self, self.params)
+        # round size per unit of sqrt(0.1 + revenue) in the start year's rounds: later rounds keep that scale
+        backed = self.firms.y_vc > 0
+        self.params["vc_round_median"] = float(
+            np.median(self.firms.y_vc[backed] / np.sqrt(0.1 + self.firms.revenue[backed])) if backed.any() else 0.2
+        )
         weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
         mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
         self.market = CapitalMarket(self.base["vc_investment"] - 4 * (mandate + unrestricted), self.params)
+        self.levers_start = dict(self.levers)  # the start year's policy, the reference for exit prospects
         self.standards_created = int(self.base["standards"])
         self.entrants_year = int((self.firms.age < 1.0).sum())  # the start year's entry cohort
         self.capacity_index = 1.0  # land capacity relative to 2017 (model.update_land)
@@ -244,7 +251,7 @@ class ParkModel(mesa.Model):
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
         5. Investors: the guidance fund and the venture funds screen and invest.
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
-        7. Knowledge production: R&D stock, patents and grants, PCT, standards; technology contracts (Q4).
+        7. Knowledge production: R&D stock, patents, grants and lapses, PCT, standards (Q4); contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
         9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
@@ -314,8 +321,7 @@ class ParkModel(mesa.Model):
         # 9. platforms, listing, year-end accounts
         if self.quarter == 1:
             self._open_platforms(ctx)
-        _listed, _backed, exit_value = file_and_list(f, self.exchanges, ctx)
-        self.market.exit_value_year += exit_value
+        file_and_list(f, self.exchanges, ctx)
         if self.quarter == 4:
             ent.close_year(f, ctx)
 
@@ -323,7 +329,7 @@ class ParkModel(mesa.Model):
         leaving = ent.exit_firms(f, ctx)
         self.last_exits = f.uid[leaving]
         if self.quarter == 4:
-            self.market.close_year()
+            self.market.close_year(exit_prospect(f, self.exchanges, self.levers, self.levers_start))
 
         # 11. statistics
         self.patents_by_quarter[(self.year, self.quarter)] = int(f.patents_held[f.active].sum())
