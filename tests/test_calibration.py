@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from zgcsim.calibration.moments import load_moments
@@ -80,3 +81,68 @@ def test_killed_calibration_resumes_to_the_same_result(tmp_path):
         cal,
     )
     assert set(table["year"]) == set(range(2017, 2023))
+
+
+def _quadratic_loss(centre):
+    """A cheap stand-in for the spin-up: squared distance from ``centre`` in units of each parameter's range."""
+    from zgcsim.calibration.search import bounds
+
+    low, high = np.array(bounds()).T
+
+    def evaluate(points):
+        return list((((np.atleast_2d(points) - centre) / (high - low)) ** 2).sum(axis=1) * 100)
+
+    return evaluate
+
+
+def test_posterior_sampler_recovers_a_known_posterior():
+    """With loss = 100 sum(((x - c) / width)^2), prior x exp(-loss / 2) is normal around c with s.d. width / 10."""
+    from zgcsim.calibration.search import Settings, bounds, sample_posterior, walkers
+
+    low, high = np.array(bounds()).T
+    width = high - low
+    centre = low + 0.4 * width
+    rng = np.random.default_rng(0)
+    start = centre + 0.05 * width * rng.standard_normal((walkers(), len(low)))
+    settings = Settings(seed=11, replicates=1, optimiser_evaluations=0, sampler_steps=600)
+    posterior = sample_posterior(_quadratic_loss(centre), start, settings)
+    assert np.all((posterior.particles >= low) & (posterior.particles <= high))
+    scaled = (posterior.particles - centre) / width
+    assert np.all(np.abs(scaled.mean(axis=0)) < 0.03)  # centred on c
+    assert np.all((scaled.std(axis=0) > 0.07) & (scaled.std(axis=0) < 0.13))  # s.d. about width / 10
+    assert 0.1 < posterior.acceptance < 0.6
+    assert posterior.weights.sum() == pytest.approx(1.0)
+
+
+def test_posterior_sampler_replays_exactly_from_the_same_settings():
+    from zgcsim.calibration.search import Settings, bounds, sample_posterior, walkers
+
+    low, high = np.array(bounds()).T
+    centre = low + 0.6 * (high - low)
+    start = centre + 0.01 * (high - low) * np.random.default_rng(1).standard_normal((walkers(), len(low)))
+    settings = Settings(seed=3, replicates=1, optimiser_evaluations=0, sampler_steps=20)
+    a = sample_posterior(_quadratic_loss(centre), start, settings)
+    b = sample_posterior(_quadratic_loss(centre), start, settings)
+    np.testing.assert_array_equal(a.particles, b.particles)
+
+
+def test_walkers_start_at_the_optimisers_best_distinct_points():
+    from zgcsim.calibration.search import starting_walkers, walkers
+
+    points = [(float(i), 0.0) for i in range(3 * walkers())]
+    losses = [float(-i) for i in range(3 * walkers())]  # the last points are the best
+    points.append(points[-1])  # a repeated point is taken once
+    losses.append(losses[-1])
+    start = starting_walkers(points, losses)
+    assert len(start) == walkers()
+    assert start[0][0] == 3 * walkers() - 1
+    assert len({tuple(x) for x in start}) == walkers()
+
+
+def test_weighted_quantiles_follow_the_weights():
+    from zgcsim.calibration.report import weighted_quantiles
+
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    assert list(weighted_quantiles(values, np.ones(4), [0.25, 0.5, 1.0])) == [1.0, 2.0, 4.0]
+    # nearly all the weight on 4: every quantile above 1 % is 4
+    assert list(weighted_quantiles(values, np.array([0.001, 0.001, 0.001, 0.997]), [0.05, 0.5])) == [4.0, 4.0]

@@ -103,7 +103,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     held = sum(f["holds"] for f in record["stylised_facts"])
     print(
         f"zgcsim: calibration {record['id']} written to {args.out}/calibration.json; best loss "
-        f"{record['best']['loss']:.2f}; {len(record['ensemble'])} accepted sets; stylised facts held "
+        f"{record['best']['loss']:.2f}; {len(record['ensemble'])} ensemble members; stylised facts held "
         f"{held}/{len(record['stylised_facts'])}; report in {args.out}/fit_report.md",
         file=sys.stderr,
     )

@@ -24,6 +24,7 @@ SERIES = {
     "rd_intensity": "indicator",
     "invention_patents_held": "patent_stock",
     "invention_applications": "indicator",
+    "invention_grants": "indicator",
     "pct_applications": "indicator",
     "international_standards": "indicator",
     "listed_companies": "indicator",

@@ -14,12 +14,25 @@ import pandas as pd
 from zgcsim.calibration.moments import TOLERANCE
 
 
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) -> np.ndarray:
+    """Quantiles ``q`` of ``values`` under the normalised ``weights`` (the inverse of the weighted CDF)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order]) / np.sum(weights)
+    at = np.searchsorted(cumulative, np.asarray(q) - 1e-12)
+    return values[order][np.minimum(at, len(values) - 1)]
+
+
+def _weights(record: dict) -> np.ndarray:
+    return np.array([member["weight"] for member in record["ensemble"]], dtype=float)
+
+
 def fit_table(record: dict) -> pd.DataFrame:
-    """One row per moment: observed, the best point, and the ensemble's 5/50/95 % across its members."""
+    """One row per moment: observed, the best point, and the ensemble's weighted 5/50/95 % across its members."""
     sims = np.array([member["moments"] for member in record["ensemble"]])
+    weights = _weights(record)
     rows = []
     for j, m in enumerate(record["moments"]):
-        p05, p50, p95 = np.quantile(sims[:, j], [0.05, 0.5, 0.95])
+        p05, p50, p95 = weighted_quantiles(sims[:, j], weights, [0.05, 0.5, 0.95])
         if m["one_sided"]:
             ok = p50 >= m["observed"] * (1 - m["tolerance"])
         else:
@@ -88,11 +101,14 @@ def write_report(record: dict, out: Path) -> pd.DataFrame:
         record["method"] + ".",
         record["window"] + ".",
         "",
-        f"Seed {record['seed']}; {len(record['ensemble'])} accepted sets; ABC tolerance (loss) "
-        f"{record['abc_tolerance']:.2f}; best loss {record['best']['loss']:.2f}; "
+        f"Seed {record['seed']}; {len(record['ensemble'])} ensemble members "
+        f"({record['sampler']['distinct_members']} distinct) from {record['sampler']['walkers']} walkers x "
+        f"{record['sampler']['steps']} steps (first {record['sampler']['burn_in']} discarded; acceptance "
+        f"{record['sampler']['acceptance_fraction']:.2f}; autocorrelation time about "
+        f"{record['sampler']['autocorrelation_time']:.1f} steps); best loss {record['best']['loss']:.2f}; "
         f"data SHA-256 {record['data_sha256'][:16]}; {record['seconds']} s.",
         "",
-        "## Per-moment fit (ensemble median and 5-95 % band)",
+        "## Per-moment fit (ensemble weighted median and 5-95 % band)",
         "",
         "| moment | observed | basis | tolerance | median | 5-95 % | within |",
         "|---|---|---|---|---|---|---|",
@@ -104,16 +120,17 @@ def write_report(record: dict, out: Path) -> pd.DataFrame:
         )
     lines += [
         "",
-        "## Parameters: prior range and ensemble (median, 90 % interval)",
+        "## Parameters: prior range and posterior ensemble (weighted median, 90 % interval)",
         "",
         "| parameter | prior range | best | median | 5-95 % |",
         "|---|---|---|---|---|",
     ]
     for p in record["parameters"]:
         vals = np.array([m["values"][p["name"]] for m in record["ensemble"]])
+        p05, p50, p95 = weighted_quantiles(vals, _weights(record), [0.05, 0.5, 0.95])
         lines.append(
             f"| {p['name']} | {p['low']:g} to {p['high']:g} | {record['best']['values'][p['name']]:.4g} | "
-            f"{np.median(vals):.4g} | {np.quantile(vals, 0.05):.4g} to {np.quantile(vals, 0.95):.4g} |"
+            f"{p50:.4g} | {p05:.4g} to {p95:.4g} |"
         )
     lines += [
         "",

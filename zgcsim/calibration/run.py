@@ -22,11 +22,24 @@ from zgcsim import __version__
 from zgcsim.calibration.facts import stylised_facts
 from zgcsim.calibration.moments import load_moments
 from zgcsim.calibration.report import write_report
-from zgcsim.calibration.search import CALIBRATED, Checkpoint, Evaluator, Settings, _key, abc_draws, bounds, optimise
+from zgcsim.calibration.search import (
+    CALIBRATED,
+    Checkpoint,
+    Evaluator,
+    Settings,
+    _key,
+    bounds,
+    optimise,
+    planned_evaluations,
+    sample_posterior,
+    starting_walkers,
+    walkers,
+)
 from zgcsim.calibration.spinup import SMALL_SPINUP
 from zgcsim.results import _git_commit
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAX_MEMBERS = 400  # ensemble members kept in the calibration file
 
 
 def data_hash() -> str:
@@ -43,31 +56,32 @@ def calibrate(
     replicates: int = 3,
     seed: int = 2013,
     workers: int = 1,
-    accept_share: float = 0.1,
     small: bool = False,
     progress: bool = True,
 ) -> dict:
     """Run the whole calibration into folder ``out`` and return the calibration record.
 
-    ``budget`` evaluations are split evenly between the optimiser and the ABC prior draws; each evaluation is
-    ``replicates`` spin-ups with common random numbers. ``small`` uses a small 2013 population (for tests).
+    A third of ``budget`` goes to the optimiser (differential evolution needs a first generation of at least
+    two members per parameter, so a tiny budget is exceeded there), the rest to the posterior sampler's walkers.
+    Each evaluation is ``replicates`` spin-ups with common random numbers. ``small`` uses a small 2013
+    population (for tests).
     """
     out.mkdir(parents=True, exist_ok=True)
     moments = load_moments()
     settings = Settings(
         seed=seed,
         replicates=replicates,
-        optimiser_evaluations=budget // 2,
-        abc_draws=max(budget - budget // 2, 4),
-        accept_share=accept_share,
+        optimiser_evaluations=budget // 3,
+        sampler_steps=max(4, (budget - budget // 3) // walkers()),
         extra=tuple(SMALL_SPINUP.items()) if small else (),
     )
     fingerprint = settings.fingerprint(moments)
     checkpoint = Checkpoint(out / "checkpoint.jsonl", fingerprint)
     started = time.perf_counter()
+    total = planned_evaluations(settings)
     bar = tqdm(
-        total=budget,
-        initial=min(len(checkpoint.done), budget),
+        total=total,
+        initial=min(len(checkpoint.done), total),
         desc="calibration evaluations",
         unit="eval",
         disable=not progress,
@@ -76,18 +90,22 @@ def calibrate(
     evaluate = Evaluator(moments, settings, checkpoint, workers, bar.update)
     try:
         best = optimise(evaluate, settings)
-        draws = abc_draws(settings)
-        losses = np.array(evaluate(draws))
+        searched = list(evaluate.requested)  # the optimiser's points, identical on a replay
+        start = starting_walkers(searched, [checkpoint.done[_key(x)][0] for x in searched])
+        posterior = sample_posterior(evaluate, start, settings)
     finally:
         bar.close()
         evaluate.close()
-    keep = np.argsort(losses)[: max(2, int(round(accept_share * len(draws))))]
+    # at most MAX_MEMBERS members, evenly spaced along the chain (thinning: neighbouring steps are alike)
+    keep = np.unique(
+        np.linspace(0, len(posterior.particles) - 1, min(MAX_MEMBERS, len(posterior.particles))).astype(int)
+    )
     ensemble = [
         {
-            "values": dict(zip(CALIBRATED, map(float, draws[i]), strict=True)),
-            "loss": float(losses[i]),
+            "values": dict(zip(CALIBRATED, map(float, posterior.particles[i]), strict=True)),
+            "loss": float(posterior.losses[i]),
             "weight": 1.0 / len(keep),
-            "moments": checkpoint.done[_key(draws[i])][1],
+            "moments": checkpoint.done[_key(posterior.particles[i])][1],
         }
         for i in keep
     ]
@@ -101,12 +119,20 @@ def calibrate(
         "data_sha256": data_hash(),
         "seed": seed,
         "settings": {**settings.__dict__, "extra": dict(settings.extra)},
-        "method": "method of simulated moments by differential evolution (scipy), then ABC rejection on "
-        "Latin-hypercube prior draws keeping the best accept_share (equal weights)",
+        "method": "method of simulated moments by differential evolution (scipy), then a posterior ensemble "
+        "sampled by emcee in proportion to uniform prior x exp(-loss/2): ABC with a Gaussian kernel of each "
+        "moment's tolerance (Wilkinson 2013), the quasi-posterior of Chernozhukov & Hong (2003)",
         "window": "2013 baseline, spin-up 2014-2017; no observation after 2017 is used",
         "parameters": [{"name": n, "low": lo, "high": hi} for n, (lo, hi) in zip(CALIBRATED, bounds(), strict=True)],
         "best": {"values": dict(zip(CALIBRATED, map(float, best), strict=True)), "loss": best_loss},
-        "abc_tolerance": float(np.sort(losses)[len(keep) - 1]),
+        "sampler": {
+            "walkers": len(start),
+            "steps": settings.sampler_steps,
+            "burn_in": settings.sampler_steps // 2,
+            "acceptance_fraction": posterior.acceptance,
+            "autocorrelation_time": posterior.autocorrelation,
+            "distinct_members": len({tuple(m["values"].values()) for m in ensemble}),
+        },
         "ensemble": ensemble,
         "moments": [
             {
