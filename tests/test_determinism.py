@@ -46,3 +46,14 @@ def test_same_seed_gives_byte_identical_parquet_files(tmp_path, no_new_policy, a
         write_results(tmp_path / name, table, inputs, {"note": "test"})
     for file in ["indicators.parquet", "uncertain_inputs.parquet", "summary.csv", "attainment.csv"]:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+
+
+def test_finished_runs_do_not_pile_up_in_memory(no_new_policy):
+    """Ten thousand runs in one worker must not keep ten thousand models alive (Mesa's id counters did)."""
+    import gc
+
+    from zgcsim.model import ParkModel
+
+    run_scenario(no_new_policy, replicates=3, seed=5, parameter_values=SMALL)
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, ParkModel)]

@@ -362,4 +362,14 @@ class ParkModel(mesa.Model):
         """Run to the last quarter of the end year; return the indicators by year (start year to end year)."""
         while self.year < self.end_year or self.quarter < 4:
             self.step()
+        self.release()
         return self.history
+
+    def release(self) -> None:
+        """Let the finished model be freed once nothing else refers to it.
+
+        Mesa 3.3 keeps every model as a key of ``Agent._ids`` (the per-model agent-id counters), so a process
+        that runs thousands of models would otherwise keep them all (about 9 MB each). The model's state stays
+        readable; agents created afterwards would restart their ids at 1.
+        """
+        mesa.Agent._ids.pop(self, None)
