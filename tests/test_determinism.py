@@ -52,8 +52,11 @@ def test_finished_runs_do_not_pile_up_in_memory(no_new_policy):
     """Ten thousand runs in one worker must not keep ten thousand models alive (Mesa's id counters did)."""
     import gc
 
+    from zgcsim.calibration.moments import load_moments
+    from zgcsim.calibration.spinup import SMALL_SPINUP, simulate
     from zgcsim.model import ParkModel
 
-    run_scenario(no_new_policy, replicates=3, seed=5, parameter_values=SMALL)
+    run_scenario(no_new_policy, replicates=2, seed=5, parameter_values=SMALL)  # projections
+    simulate({}, load_moments(), seed=5, replicates=2, extra=SMALL_SPINUP)  # calibration spin-ups
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, ParkModel)]

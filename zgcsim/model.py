@@ -368,8 +368,9 @@ class ParkModel(mesa.Model):
     def release(self) -> None:
         """Let the finished model be freed once nothing else refers to it.
 
-        Mesa 3.3 keeps every model as a key of ``Agent._ids`` (the per-model agent-id counters), so a process
-        that runs thousands of models would otherwise keep them all (about 9 MB each). The model's state stays
-        readable; agents created afterwards would restart their ids at 1.
+        Mesa 3.3 keeps every model as a key of the class-level ``Agent._ids`` (the per-model agent-id counters;
+        mesa issue #3179, fixed after 3.3.1), so a process that runs thousands of models, a calibration worker or
+        an experiment worker, would otherwise keep them all (about 9 MB each). The model's state stays readable;
+        agents created afterwards would restart their ids at 1.
         """
         mesa.Agent._ids.pop(self, None)

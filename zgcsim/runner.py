@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import mesa
 import pandas as pd
 from tqdm import tqdm
 
@@ -77,10 +76,7 @@ def run_replicate(
     cal = resolve_calibration(calibration)
     values = {**(cal.values_for(root_seed, replicate) if cal else {}), **dict(parameter_values or {})}
     model = ParkModel(scenario, replicate_seed(root_seed, replicate), values)
-    history = model.run()
-    # Mesa 3.3's class-level Agent._ids keeps every model ever built alive (mesa issue #3179, fixed after
-    # 3.3.1 by PR #3180): release this one, so a worker running thousands of replicates keeps flat memory
-    mesa.Agent._ids.pop(model, None)
+    history = model.run()  # run() releases the model from Mesa's id counters, so workers keep flat memory
     seed_number = replicate_seed_number(root_seed, replicate)
     rows = [
         (scenario.name, replicate, seed_number, year, key, value)
