@@ -195,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "2014-2017 spin-up): differential evolution on the simulated-moments loss, then an ABC ensemble. "
         "Killed midway, it resumes from its checkpoint when run again with the same settings.",
     )
-    calibrate.add_argument("--budget", type=int, default=240, help="model evaluations (%(default)s)")
+    calibrate.add_argument(
+        "--budget", type=int, default=7200, help="model evaluations (%(default)s, the committed calibration's)"
+    )
     calibrate.add_argument("--replicates", type=int, default=3, help="spin-ups per evaluation (%(default)s)")
     calibrate.add_argument("--seed", type=int, default=2013, help="seed (%(default)s)")
     calibrate.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")

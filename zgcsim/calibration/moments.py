@@ -91,6 +91,8 @@ def load_moments(first_year: int = 2014, last_year: int = 2017) -> list[Moment]:
         else:
             continue  # partial-year flows are not comparable with full-year ones
         basis = row["basis"]
+        if "definition may differ" in row["note"].lower():
+            basis = "proxy"  # the source flags its concept as possibly not the zone's usual one
         secondary = "secondary" in row["note"].lower() or "korean summary" in row["source"].lower()
         moments.append(
             Moment(

@@ -1,7 +1,7 @@
 """``zgcsim calibrate``: search, ensemble, fit report, and the versioned calibration file.
 
 The calibration file (``calibration.json``) holds the calibrated parameters' names and ranges, the
-optimiser's best point, the ABC ensemble (parameter sets, their losses and weights), the per-moment fit, the
+best point evaluated, the posterior ensemble (parameter sets, their losses and weights), the per-moment fit, the
 stylised-fact checks, the hashes of the data it was fitted to, the code version and the seed. ``zgcsim run``
 samples the ensemble by default and records which calibration it used.
 """
@@ -52,7 +52,7 @@ def data_hash() -> str:
 
 def calibrate(
     out: Path,
-    budget: int = 240,
+    budget: int = 7200,
     replicates: int = 3,
     seed: int = 2013,
     workers: int = 1,
@@ -61,7 +61,7 @@ def calibrate(
 ) -> dict:
     """Run the whole calibration into folder ``out`` and return the calibration record.
 
-    A third of ``budget`` goes to the optimiser (differential evolution needs a first generation of at least
+    A quarter of ``budget`` goes to the optimiser (differential evolution needs a first generation of at least
     two members per parameter, so a tiny budget is exceeded there), the rest to the posterior sampler's walkers.
     Each evaluation is ``replicates`` spin-ups with common random numbers. ``small`` uses a small 2013
     population (for tests).
@@ -71,8 +71,8 @@ def calibrate(
     settings = Settings(
         seed=seed,
         replicates=replicates,
-        optimiser_evaluations=budget // 3,
-        sampler_steps=max(4, (budget - budget // 3) // walkers()),
+        optimiser_evaluations=budget // 4,
+        sampler_steps=max(4, (budget - budget // 4) // walkers()),
         extra=tuple(SMALL_SPINUP.items()) if small else (),
     )
     fingerprint = settings.fingerprint(moments)
@@ -89,10 +89,12 @@ def calibrate(
     )
     evaluate = Evaluator(moments, settings, checkpoint, workers, bar.update)
     try:
-        best = optimise(evaluate, settings)
+        optimise(evaluate, settings)
         searched = list(evaluate.requested)  # the optimiser's points, identical on a replay
         start = starting_walkers(searched, [checkpoint.done[_key(x)][0] for x in searched])
         posterior = sample_posterior(evaluate, start, settings)
+        # the best point is the lowest loss of any evaluation, the optimiser's or the sampler's
+        best = min(evaluate.requested, key=lambda x: checkpoint.done[_key(x)][0])
     finally:
         bar.close()
         evaluate.close()
