@@ -55,18 +55,36 @@ def fit_table(record: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MONTHS = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10,
+          "Nov": 11, "Dec": 12}  # fmt: skip
+
+
+def _when(year: int, period: str) -> float:
+    """Where a moment sits on a time axis: a full year at its year, a month's stock at that month's end."""
+    return float(year) if period == "FY" else year - 1 + MONTHS[period] / 12
+
+
 def _chart(table: pd.DataFrame, path: Path) -> None:
     series = list(dict.fromkeys(table["series"]))
     cols = 4
     rows = int(np.ceil(len(series) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
     for ax, name in zip(axes.flat, series, strict=False):
-        t = table[table["series"] == name].sort_values(["year", "period"])
-        x = t["year"] + np.where(t["period"] == "FY", 0.0, -0.5)
-        ax.fill_between(x, t["sim_p05"], t["sim_p95"], alpha=0.3, label="simulated 5-95 %")
-        ax.plot(x, t["sim_p50"], "o-", label="simulated median")
-        ax.plot(x, t["observed"], "ks", label="observed")
-        ax.set_title(name, fontsize=9)
+        t = table[table["series"] == name].copy()
+        t["x"] = [_when(y, p) for y, p in zip(t["year"], t["period"], strict=True)]
+        t = t.sort_values("x")
+        if len(t) > 1:
+            ax.fill_between(t["x"], t["sim_p05"], t["sim_p95"], alpha=0.3, label="simulated 5-95 %")
+        else:  # one moment: the band is a bar
+            ax.vlines(t["x"], t["sim_p05"], t["sim_p95"], lw=10, alpha=0.3, label="simulated 5-95 %")
+        ax.plot(t["x"], t["sim_p50"], "o-", label="simulated median")
+        # the observation with its tolerance: a lower bound only has a floor
+        below = t["observed"] * t["tolerance"]
+        above = np.where(t["basis"] == "lower_bound", 0.0, below)
+        ax.errorbar(t["x"], t["observed"], yerr=[below, above], fmt="ks", capsize=3, label="observed, tolerance")
+        ax.set_xlim(t["x"].min() - 0.7, t["x"].max() + 0.7)
+        ax.set_xticks(range(int(np.ceil(t["x"].min() - 0.7)), int(np.floor(t["x"].max() + 0.7)) + 1))
+        ax.set_title(name.replace("_", " "), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(series) :]:
         ax.set_visible(False)
