@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="fit the free parameters on 2013-2017 and write a calibration file",
         description="Fit the free behavioural parameters to the zone's record up to 2017 (2013 baseline, "
-        "2014-2017 spin-up): differential evolution on the simulated-moments loss, then an ABC ensemble. "
+        "2014-2017 spin-up): differential evolution on the simulated-moments loss, then a posterior ensemble "
+        "sampled with emcee (Gaussian-kernel ABC). "
         "Killed midway, it resumes from its checkpoint when run again with the same settings.",
     )
     calibrate.add_argument(

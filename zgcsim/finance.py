@@ -16,7 +16,7 @@ import numpy as np
 from zgcsim.enterprises import QUARTER, StepContext
 from zgcsim.firms import FirmTable
 from zgcsim.levers import BY_NAME as LEVERS
-from zgcsim.population import MANDATE_SECTORS
+from zgcsim.population import MANDATE_SECTORS, round_size_factor
 
 Rule = Callable[[FirmTable], np.ndarray]
 
@@ -138,14 +138,24 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     return int(approved.sum())
 
 
+ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
+
+
 def round_sizes(firms: FirmTable, rows: np.ndarray, p: dict[str, float], rng: np.random.Generator) -> np.ndarray:
     """Round sizes (亿元) for the firms at ``rows`` (any shape).
 
-    Lognormal with s.d. 1, rising with the square root of revenue; the median per unit of that factor is
-    ``vc_round_median``, set on the start year's rounds (``ParkModel``), so deals stay as large as the start
-    population's and their number follows the money.
+    Lognormal with s.d. ``ROUND_SIGMA``, times ``round_size_factor`` of revenue; the median per unit of that
+    factor is ``vc_round_median``, set on the start year's rounds (``ParkModel``), so deals stay as large as the
+    start population's and their number follows the money.
     """
-    return rng.lognormal(np.log(p["vc_round_median"]), 1.0, rows.shape) * np.sqrt(0.1 + firms.revenue[rows])
+    median = p["vc_round_median"]
+    return rng.lognormal(np.log(median), ROUND_SIGMA, rows.shape) * round_size_factor(firms.revenue[rows])
+
+
+def mean_round_size(firms: FirmTable, rows: np.ndarray, p: dict[str, float]) -> float:
+    """Expected size (亿元) of a ``round_sizes`` round in a firm drawn at random from ``rows``."""
+    lognormal_mean = p["vc_round_median"] * np.exp(ROUND_SIGMA**2 / 2)
+    return lognormal_mean * float(round_size_factor(firms.revenue[rows]).mean())
 
 
 def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
@@ -290,8 +300,7 @@ def invest_private(
     """
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
-    # mean deal size: E[lognormal(log m, 1)] = m e^0.5 times the mean size factor of the pool
-    mean_deal = ctx.params["vc_round_median"] * np.exp(0.5) * float(np.sqrt(0.1 + firms.revenue[candidates]).mean())
+    mean_deal = mean_round_size(firms, candidates, ctx.params)
     draws = int(np.clip(2.0 * budgets.max() / mean_deal, 300, 20 * len(candidates)))
     seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)

@@ -31,7 +31,7 @@ from zgcsim.finance import (
 from zgcsim.firms import FirmView
 from zgcsim.indicators import compute_all, fortune_threshold_yi, yuan_per_usd
 from zgcsim.institutions import University, assign_funding, build_institutions, research_quarter
-from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms
+from zgcsim.population import SECTOR_KEYS, SECTORS, build_firms, round_size_factor
 from zgcsim.randomness import stream
 from zgcsim.scenario import Scenario
 
@@ -98,10 +98,10 @@ class ParkModel(mesa.Model):
             self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
         )
         self.exchanges = build_exchanges(self, self.params)
-        # round size per unit of sqrt(0.1 + revenue) in the start year's rounds: later rounds keep that scale
+        # round size per unit of the size factor in the start year's rounds: later rounds keep that scale
         backed = self.firms.y_vc > 0
         self.params["vc_round_median"] = float(
-            np.median(self.firms.y_vc[backed] / np.sqrt(0.1 + self.firms.revenue[backed])) if backed.any() else 0.2
+            np.median(self.firms.y_vc[backed] / round_size_factor(self.firms.revenue[backed])) if backed.any() else 0.2
         )
         weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]

@@ -65,6 +65,15 @@ _HAZARD_RATES = np.array([0.016, 0.063, 0.095, 0.08, 0.08, 0.05, 0.03, 0.02])
 _HAZARD_BY_QUARTER_OF_AGE = np.interp(np.arange(0, 41, 0.25), _HAZARD_AGES, _HAZARD_RATES)
 
 
+def round_size_factor(revenue: np.ndarray) -> np.ndarray:
+    """How a venture round's size rises with the firm's revenue (亿元): sqrt(0.1 + revenue) (ours).
+
+    The start population's rounds and the funds' later rounds (``finance.round_sizes``) share it, so the
+    later rounds can keep the start year's scale.
+    """
+    return np.sqrt(0.1 + revenue)
+
+
 def exit_hazard_by_age(age: np.ndarray) -> np.ndarray:
     """Return the yearly exit hazard of firms of the given ages (SAIC profile, interpolated by quarter of age)."""
     index = np.minimum((age * 4).astype(np.int64), len(_HAZARD_BY_QUARTER_OF_AGE) - 1)
@@ -219,7 +228,7 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     # venture funding: 2017 rounds among young firms, chosen on team quality; sums to the drawn VC total
     young = (col["age"] < 6) & ~listed
     rounds = _top_k(np.exp(1.5 * col["team_quality"]), int(0.12 * young.sum()), rng, eligible=young)
-    amount = np.where(rounds, rng.lognormal(0, 1.2, n) * (0.1 + revenue) ** 0.5, 0.0)
+    amount = np.where(rounds, rng.lognormal(0, 1.2, n) * round_size_factor(revenue), 0.0)
     amount *= b["vc_investment"] / amount.sum()
     col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * 1.8, amount
     col["vc_last_year"] = np.where(rounds, year + rng.random(n), np.nan)

@@ -179,7 +179,7 @@ def optimiser_plan(settings: Settings) -> tuple[int, int]:
 
 
 def planned_evaluations(settings: Settings) -> int:
-    """Model evaluations the calibration makes at most (the optimiser's, then the ABC generations')."""
+    """Model evaluations the calibration makes at most (the optimiser's, then the sampler's)."""
     popsize, maxiter = optimiser_plan(settings)
     return _sobol_members(popsize) * (maxiter + 1) + walkers() * settings.sampler_steps
 
@@ -223,10 +223,6 @@ class Posterior:
     def weights(self) -> np.ndarray:
         """Equal weights: MCMC draws are an unweighted sample."""
         return np.full(len(self.particles), 1.0 / len(self.particles))
-
-    def effective_size(self) -> float:
-        """Distinct parameter sets in the sample."""
-        return float(len(np.unique(self.particles, axis=0)))
 
 
 def starting_walkers(evaluated: Sequence[tuple[float, ...]], losses: Sequence[float]) -> np.ndarray:
