@@ -40,6 +40,18 @@ BASIS_MARKERS = {
 }
 
 
+def _basis_handle(style: dict[str, str]) -> Line2D:
+    """Legend entry for observations of one basis (a marker of ``BASIS_MARKERS``, no line)."""
+    return Line2D(
+        [],
+        [],
+        linestyle="",
+        marker=style["marker"],
+        markerfacecolor=style["facecolor"],
+        markeredgecolor=OBSERVED_COLOUR,
+    )
+
+
 def _title(key: str, lang: str, width: int, numbered: bool = True) -> str:
     ind = REGISTRY[key]
     prefix = f"{ind.target.number}. " if numbered and ind.target is not None else ""
@@ -124,19 +136,7 @@ def _fan_legend(lang: str, scenarios: Sequence[str], titles: dict[str, str] | No
     ]
     for basis, style in BASIS_MARKERS.items():
         if basis in observed_bases:
-            handles.append(
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="",
-                        marker=style["marker"],
-                        markerfacecolor=style["facecolor"],
-                        markeredgecolor=OBSERVED_COLOUR,
-                    ),
-                    t(f"basis_{basis}", lang),
-                )
-            )
+            handles.append((_basis_handle(style), t(f"basis_{basis}", lang)))
     return handles
 
 
@@ -440,16 +440,7 @@ def calibration_chart(fit: pd.DataFrame, lang: str) -> Figure:
     labels = [t("sim_median", lang), t("sim_band", lang)]
     for basis, style in BASIS_MARKERS.items():
         if basis in bases:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="",
-                    marker=style["marker"],
-                    markerfacecolor=style["facecolor"],
-                    color=OBSERVED_COLOUR,
-                )
-            )
+            handles.append(_basis_handle(style))
             labels.append(t(f"basis_{basis}", lang))
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(handles), 6))
     fig.suptitle(t("calib_title", lang), fontweight="bold", fontsize=11)
