@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from zgcsim import runner
-    from zgcsim.results import build_manifest, prepare_output, write_results
+    from zgcsim.results import build_manifest, prepare_output, run_timings, write_results
 
     specs = args.scenarios or list(DEFAULT_SCENARIOS)
     scenarios = [runner.resolve_scenario(s) for s in specs]  # every file is validated before any run
@@ -58,7 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenarios,
         args.replicates,
         args.seed,
-        {"wall": round(wall, 3), "per_run": round(wall / runs, 4)},
+        run_timings(wall, runs),
         {
             "workers": workers,
             "scheduler": args.scheduler,

@@ -100,6 +100,11 @@ def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def run_timings(wall: float, runs: int) -> dict[str, float]:
+    """The manifest's timings of an ensemble: wall-clock seconds in all and per run."""
+    return {"wall": round(wall, 3), "per_run": round(wall / runs, 4)}
+
+
 def build_manifest(
     scenarios: list[Scenario],
     replicates: int,

@@ -23,7 +23,7 @@ from zgcsim.dashboard.catalogue import ResultSet
 from zgcsim.dashboard.editing import edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.errors import UserInputError
 from zgcsim.randomness import replicate_seed_number
-from zgcsim.results import attainment, build_manifest, summarise, write_results
+from zgcsim.results import attainment, build_manifest, run_timings, summarise, write_results
 from zgcsim.scenario import Scenario, load_scenario
 
 QUICK_PARAMETERS: Mapping[str, float] = {"n_firms_2017": 3000}  # a small population for trying the page
@@ -159,12 +159,11 @@ def _run_into(
     started = time.perf_counter()
     table, inputs = run_ensemble(scenarios, spec.replicates, spec.seed, parameter_values, on_progress, should_stop)
     wall = time.perf_counter() - started
-    runs = len(scenarios) * spec.replicates
     manifest = build_manifest(
         scenarios,
         spec.replicates,
         spec.seed,
-        {"wall": round(wall, 3), "per_run": round(wall / runs, 4)},
+        run_timings(wall, len(scenarios) * spec.replicates),
         {
             "command": "zgcsim dashboard",
             "parameter_values": parameter_values,
