@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
+from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
 from zgcsim.population import SECTORS, exit_hazard_by_age, hte_threshold
 
 QUARTER = 0.25
@@ -134,7 +134,9 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     knowledge = firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
     returnee_share = firms.returnees / np.maximum(firms.employees, 1.0)
     mean = (
-        np.exp(p["patent_propensity_trend"] * ctx.step * QUARTER)  # the propensity to patent drifts (row 27)
+        # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
+        # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
+        np.exp(p["patent_propensity_trend"] * (ctx.step + 2.5) * QUARTER)
         * knowledge_scale["applications"]
         * firms.patent_fe
         * firms.knowledge0
@@ -157,8 +159,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     pct[filing] = rng.binomial(applications[filing], pct_share[filing])
 
     # the pipeline is a ring: column s % 8 holds the filings of step s; those filed `lag` quarters ago are decided
-    lag = min(int(round(p["grant_lag_quarters"])), GRANT_PIPELINE_QUARTERS)
-    due = (ctx.step - lag) % GRANT_PIPELINE_QUARTERS
+    due = (ctx.step - grant_lag(p)) % GRANT_PIPELINE_QUARTERS
     decided = firms.pending[:, due]
     grants = np.zeros(n, np.int64)
     filers = np.flatnonzero(decided)

@@ -15,6 +15,12 @@ import numpy as np
 
 GRANT_PIPELINE_QUARTERS = 8  # longest application-to-grant lag held, in quarters (priors.md row 23: ~20 months)
 
+
+def grant_lag(params: Mapping[str, float]) -> int:
+    """The application-to-grant lag in whole quarters, at most the pipeline's length."""
+    return min(int(round(params["grant_lag_quarters"])), GRANT_PIPELINE_QUARTERS)
+
+
 # name -> dtype; every array in a FirmTable has one row per firm
 FIELDS: dict[str, Any] = {
     "uid": np.int64,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
+from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
 from zgcsim.lists import fortune_threshold_yi
 from zgcsim.parameters import baseline
 
@@ -251,11 +251,17 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     # the state holds the end-of-2017 revenue rate, half a year's growth above the 2017 average (the flows)
     col["revenue"] = revenue * np.exp(0.5 * b["revenue_growth"])
 
-    # pending applications: the last two years' filings not yet decided (priors.md row 23). The pipeline is a
-    # ring: column s % 8 holds the filings of step s (2018 Q1 is step 0, so 2017 Q4 is step -1).
+    # pending applications: the filings of the last `lag` quarters, not yet decided (priors.md rows 23-24). The
+    # pipeline is a ring: column s % 8 holds the filings of step s (the first step is 0, so the start year's Q4 is
+    # step -1). Their path is geometric between two start-year figures: the year's filings (centred 1.5 quarters
+    # before the year's end) and the filings its grants were decided on (grants / grant rate, centred `lag`
+    # quarters earlier). So the first year's grants carry on from the start year's grants instead of jumping.
+    lag = grant_lag(p)
+    filed_now = b["invention_applications"] / 4
+    per_quarter = (filed_now * 4 * p["grant_rate"] / b["invention_grants"]) ** (1 / lag)  # growth of filings
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
-    for q in range(GRANT_PIPELINE_QUARTERS - 1):  # q quarters before 2017 Q4
-        filed = b["invention_applications"] / 4 * 1.12 ** (-q / 4)  # filings grew ~12 %/yr (ours)
+    for q in range(lag):  # q quarters before the start year's Q4; older filings were all decided
+        filed = filed_now * per_quarter ** (1.5 - q)
         pending[:, (-1 - q) % GRANT_PIPELINE_QUARTERS] = _allocate(filed, weight, rng)
     return FirmTable(col, pending)
 

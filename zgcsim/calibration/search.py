@@ -51,6 +51,7 @@ CALIBRATED = (
     "vc_investment_2013",
     "patents_held_2013",
     "invention_applications_2013",
+    "invention_grants_2013",
     "standards_2013",
     "tech_contracts_2013",
     "talent_2013",
