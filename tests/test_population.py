@@ -72,3 +72,15 @@ def test_rd_intensity_bunches_just_above_the_hte_thresholds(model):
 
 def test_high_tech_share_is_near_the_2017_count(model):
     assert 0.5 < model.firms.hte.mean() < 0.75  # 13 000 of over 20 000 (千龙网 2018-05-16)
+
+
+def test_grant_pipeline_carries_on_from_the_start_years_grants(model):
+    # the filings due in the first year lie between those the start year's grants were decided on and the start
+    # year's own filings, so the first year's expected grants lie between the start year's grants and
+    # grant rate x the start year's filings: no jump in grants at the start
+    p, b = model.params, model.base
+    lag = int(round(p["grant_lag_quarters"]))
+    due_first_year = sum(model.firms.pending[:, (step - lag) % 8].sum() for step in range(4))
+    expected_grants = p["grant_rate"] * due_first_year
+    low, high = sorted([b["invention_grants"], p["grant_rate"] * b["invention_applications"]])
+    assert low * 0.97 <= expected_grants <= high * 1.03
