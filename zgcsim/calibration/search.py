@@ -52,6 +52,7 @@ CALIBRATED = (
     "patents_held_2013",
     "invention_applications_2013",
     "invention_grants_2013",
+    "pct_2013",
     "standards_2013",
     "tech_contracts_2013",
     "talent_2013",
