@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from zgcsim import parameters
+from zgcsim.firms import GRANT_PIPELINE_QUARTERS, grant_lag
 from zgcsim.model import ParkModel
 from zgcsim.population import hte_threshold
 from zgcsim.randomness import replicate_seed
@@ -79,8 +80,8 @@ def test_grant_pipeline_carries_on_from_the_start_years_grants(model):
     # year's own filings, so the first year's expected grants lie between the start year's grants and
     # grant rate x the start year's filings: no jump in grants at the start
     p, b = model.params, model.base
-    lag = int(round(p["grant_lag_quarters"]))
-    due_first_year = sum(model.firms.pending[:, (step - lag) % 8].sum() for step in range(4))
+    lag = grant_lag(p)
+    due_first_year = sum(model.firms.pending[:, (step - lag) % GRANT_PIPELINE_QUARTERS].sum() for step in range(4))
     expected_grants = p["grant_rate"] * due_first_year
     low, high = sorted([b["invention_grants"], p["grant_rate"] * b["invention_applications"]])
     assert low * 0.97 <= expected_grants <= high * 1.03

@@ -257,11 +257,12 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     # before the year's end) and the filings its grants were decided on (grants / grant rate, centred `lag`
     # quarters earlier). So the first year's grants carry on from the start year's grants instead of jumping.
     lag = grant_lag(p)
-    filed_now = b["invention_applications"] / 4
-    per_quarter = (filed_now * 4 * p["grant_rate"] / b["invention_grants"]) ** (1 / lag)  # growth of filings
+    per_quarter = (b["invention_applications"] * p["grant_rate"] / b["invention_grants"]) ** (
+        1 / lag
+    )  # filings' growth
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
     for q in range(lag):  # q quarters before the start year's Q4; older filings were all decided
-        filed = filed_now * per_quarter ** (1.5 - q)
+        filed = b["invention_applications"] / 4 * per_quarter ** (1.5 - q)
         pending[:, (-1 - q) % GRANT_PIPELINE_QUARTERS] = _allocate(filed, weight, rng)
     return FirmTable(col, pending)
 

@@ -69,9 +69,14 @@ class Moment:
 
     def within_tolerance(self, simulated: float) -> bool:
         """Whether the simulated value reproduces the observation within its tolerance (or meets its bound)."""
-        if self.one_sided:
-            return simulated >= self.observed * (1 - self.tolerance)
-        return abs(simulated / self.observed - 1) <= self.tolerance
+        return within_tolerance(self.observed, self.tolerance, self.one_sided, simulated)
+
+
+def within_tolerance(observed: float, tolerance: float, one_sided: bool, simulated: float) -> bool:
+    """Whether ``simulated`` is within relative ``tolerance`` of ``observed`` (a lower bound: short by at most that)."""
+    if one_sided:
+        return bool(simulated >= observed * (1 - tolerance))
+    return bool(abs(simulated / observed - 1) <= tolerance)
 
 
 def load_moments(first_year: int = 2014, last_year: int = 2017) -> list[Moment]:

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from zgcsim.calibration.moments import TOLERANCE
+from zgcsim.calibration.moments import TOLERANCE, within_tolerance
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) -> np.ndarray:
@@ -24,13 +24,6 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) 
 
 def _weights(record: dict) -> np.ndarray:
     return np.array([member["weight"] for member in record["ensemble"]], dtype=float)
-
-
-def _within(moment: dict, simulated: float) -> bool:
-    """Whether a simulated value reproduces a recorded moment within its tolerance (or meets its lower bound)."""
-    if moment["one_sided"]:
-        return bool(simulated >= moment["observed"] * (1 - moment["tolerance"]))
-    return bool(abs(simulated / moment["observed"] - 1) <= moment["tolerance"])
 
 
 def fit_table(record: dict) -> pd.DataFrame:
@@ -52,8 +45,8 @@ def fit_table(record: dict) -> pd.DataFrame:
                 "sim_p05": p05,
                 "sim_p50": p50,
                 "sim_p95": p95,
-                "within_tolerance": _within(m, p50),
-                "within_at_best": _within(m, m["best"]),
+                "within_tolerance": within_tolerance(m["observed"], m["tolerance"], m["one_sided"], p50),
+                "within_at_best": within_tolerance(m["observed"], m["tolerance"], m["one_sided"], m["best"]),
             }
         )
     return pd.DataFrame(rows)
