@@ -257,9 +257,8 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     # before the year's end) and the filings its grants were decided on (grants / grant rate, centred `lag`
     # quarters earlier). So the first year's grants carry on from the start year's grants instead of jumping.
     lag = grant_lag(p)
-    per_quarter = (b["invention_applications"] * p["grant_rate"] / b["invention_grants"]) ** (
-        1 / lag
-    )  # filings' growth
+    # growth of filings per quarter
+    per_quarter = (b["invention_applications"] * p["grant_rate"] / b["invention_grants"]) ** (1 / lag)
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
     for q in range(lag):  # q quarters before the start year's Q4; older filings were all decided
         filed = b["invention_applications"] / 4 * per_quarter ** (1.5 - q)
