@@ -21,9 +21,9 @@ from pathlib import Path
 
 import psutil
 
-from zgcsim.experiment import load_experiment
-from zgcsim.experiment_runner import run_experiment
-from zgcsim.store import read_runs
+from zgcsim.experiments.runner import run_experiment
+from zgcsim.experiments.spec import load_experiment
+from zgcsim.experiments.store import read_runs
 
 
 def load() -> str:

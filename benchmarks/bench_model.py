@@ -13,9 +13,9 @@ import subprocess
 import sys
 import time
 
-from zgcsim.model import ParkModel
-from zgcsim.randomness import replicate_seed
-from zgcsim.runner import resolve_scenario
+from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.park import ParkModel
 
 
 def time_runs(runs: int, n_firms: float | None) -> tuple[list[float], list[float], int, int, int]:
@@ -42,7 +42,7 @@ def peak_memory_mb() -> tuple[float, float]:
     code = (
         "import resource, tracemalloc\n"
         "from zgcsim.model import ParkModel\nfrom zgcsim.randomness import replicate_seed\n"
-        "from zgcsim.runner import resolve_scenario\n"
+        "from zgcsim.inputs.scenario import resolve_scenario\n"
         "sc = resolve_scenario('action_plan')\ntracemalloc.start()\n"
         "ParkModel(sc, replicate_seed(1, 0)).run()\n"
         "print(tracemalloc.get_traced_memory()[1] / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"

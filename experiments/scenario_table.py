@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zgcsim.results import attainment, build_manifest, prepare_output, write_results
-from zgcsim.runner import LIBRARY, default_workers, resolve_scenario, run_many
-from zgcsim.scenario import Scenario
-from zgcsim.targets import load_targets
+from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
+from zgcsim.inputs.targets import load_targets
+from zgcsim.running.results_folder import attainment, build_manifest, prepare_output, write_results
+from zgcsim.running.runs import default_workers, run_many
 
 N_REPLICATES = 100
 SEED = 20180101

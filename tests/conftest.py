@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zgcsim.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
-from zgcsim.model import ParkModel
-from zgcsim.randomness import replicate_seed
-from zgcsim.runner import resolve_scenario
+from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable
+from zgcsim.model.park import ParkModel
 
 SMALL = {"n_firms_2017": 3000}  # a small population for fast behavioural tests
 
@@ -42,8 +42,8 @@ def fresh_model(no_new_policy):
 @pytest.fixture(scope="session")
 def small_results(tmp_path_factory: pytest.TempPathFactory):
     """A results folder of no_new_policy vs action_plan, 3 paired replicates, small population."""
-    from zgcsim import runner
-    from zgcsim.results import build_manifest, write_results
+    from zgcsim.running import runs as runner
+    from zgcsim.running.results_folder import build_manifest, write_results
 
     scenarios = [runner.resolve_scenario(s) for s in ("no_new_policy", "action_plan")]
     table, inputs = runner.run_many(scenarios, replicates=3, seed=1, parameter_values=SMALL, workers=1, progress=False)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from zgcsim.calibration.moments import load_moments
-from zgcsim.calibration.use import load_calibration
-from zgcsim.runner import run_replicate
+from zgcsim.inputs.calibration_file import load_calibration
+from zgcsim.running.runs import run_replicate
 
 ARGS = ["--small", "--budget", "8", "--replicates", "1", "--workers", "1", "--seed", "5", "--quiet"]
 
@@ -74,7 +74,7 @@ def test_killed_calibration_resumes_to_the_same_result(tmp_path):
     assert values in [dict(m) for m in cal.members]
     assert values == cal.values_for(3, 0)
     table, _ = run_replicate(
-        __import__("zgcsim.runner", fromlist=["resolve_scenario"]).resolve_scenario("no_new_policy"),
+        __import__("zgcsim.inputs.scenario", fromlist=["resolve_scenario"]).resolve_scenario("no_new_policy"),
         3,
         0,
         {"n_firms_2017": 2000},

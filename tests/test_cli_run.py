@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from zgcsim.cli import main
-from zgcsim.indicators import AUX_KEYS, TARGET_KEYS
+from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
 
 
 @pytest.fixture(scope="module")

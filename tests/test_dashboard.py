@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zgcsim import runner
 from zgcsim.cli import main
 from zgcsim.dashboard import catalogue, ensemble
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, valid_name
@@ -16,10 +15,11 @@ from zgcsim.dashboard.ensemble import EditSpec, JobSpec, RunCancelled, SessionFo
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
-from zgcsim.indicators import REGISTRY
-from zgcsim.levers import BY_NAME
-from zgcsim.results import build_manifest, write_results
-from zgcsim.scenario import load_scenario
+from zgcsim.inputs.levers import BY_NAME
+from zgcsim.inputs.scenario import load_scenario
+from zgcsim.model.indicators import REGISTRY
+from zgcsim.running import runs as runner
+from zgcsim.running.results_folder import build_manifest, write_results
 
 QUICK = dict(ensemble.QUICK_PARAMETERS)
 QUARTERS = [dt.date(y, m, 1) for y in range(2018, 2023) for m in (1, 4, 7, 10)]

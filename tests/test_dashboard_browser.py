@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from zgcsim import runner
 from zgcsim.cli import main
 from zgcsim.dashboard.ensemble import QUICK_PARAMETERS
-from zgcsim.results import build_manifest, write_results
+from zgcsim.running import runs as runner
+from zgcsim.running.results_folder import build_manifest, write_results
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

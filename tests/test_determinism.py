@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from zgcsim.runner import run_many, run_scenario
+from zgcsim.running.runs import run_many, run_scenario
 
 from conftest import SMALL
 
@@ -39,7 +39,7 @@ def test_parallel_workers_give_the_same_numbers(no_new_policy):
 
 
 def test_same_seed_gives_byte_identical_parquet_files(tmp_path, no_new_policy, action_plan):
-    from zgcsim.results import write_results
+    from zgcsim.running.results_folder import write_results
 
     for name in ["a", "b"]:
         table, inputs = run_many([no_new_policy, action_plan], 2, 8, parameter_values=SMALL, progress=False)
@@ -54,7 +54,7 @@ def test_finished_runs_do_not_pile_up_in_memory(no_new_policy):
 
     from zgcsim.calibration.moments import load_moments
     from zgcsim.calibration.spinup import SMALL_SPINUP, simulate
-    from zgcsim.model import ParkModel
+    from zgcsim.model.park import ParkModel
 
     run_scenario(no_new_policy, replicates=2, seed=5, parameter_values=SMALL)  # projections
     simulate({}, load_moments(), seed=5, replicates=2, extra=SMALL_SPINUP)  # calibration spin-ups

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from zgcsim.indicators import REGISTRY, TARGET_KEYS, compute_all, on_global_list
-from zgcsim.lists import fortune_threshold_usd_bn, fortune_threshold_yi
-from zgcsim.parameters import defaults
+from zgcsim.inputs.parameters import defaults
+from zgcsim.model.global_lists import fortune_threshold_usd_bn, fortune_threshold_yi
+from zgcsim.model.indicators import REGISTRY, TARGET_KEYS, compute_all, on_global_list
 
 from conftest import make_firms
 
@@ -127,7 +127,7 @@ def test_pillar_cluster_needs_scale_standards_share_and_leading_firms(state):
 
 
 def test_attainment_respects_direction_and_strictness():
-    from zgcsim.targets import target
+    from zgcsim.inputs.targets import target
 
     assert target("rd_intensity").attained(6.0)  # "达到" : reaching counts
     assert not target("tech_contract_turnover").attained(6000.0)  # "突破": must exceed
@@ -141,7 +141,7 @@ def test_attainment_respects_direction_and_strictness():
 def test_parameter_documentation_matches_the_parameter_table():
     from pathlib import Path
 
-    from zgcsim.paramdoc import parameter_table_markdown
+    from zgcsim.inputs.paramdoc import parameter_table_markdown
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
     assert doc.read_text(encoding="utf-8") == parameter_table_markdown(), (

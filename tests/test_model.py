@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from zgcsim.institutions import University
-from zgcsim.model import ParkModel
-from zgcsim.randomness import replicate_seed
-from zgcsim.runner import run_many
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.institutions import University
+from zgcsim.model.park import ParkModel
+from zgcsim.running.runs import run_many
 
 from conftest import SMALL
 

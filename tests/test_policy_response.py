@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zgcsim.runner import LIBRARY, resolve_scenario, run_many
-from zgcsim.scenario import load_scenario, with_levers
+from zgcsim.inputs.scenario import LIBRARY, load_scenario, resolve_scenario, with_levers
+from zgcsim.running.runs import run_many
 
 SMALL = {"n_firms_2017": 3000}
 SEED = 20180101

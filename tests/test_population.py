@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from zgcsim import parameters
-from zgcsim.firms import GRANT_PIPELINE_QUARTERS, grant_lag
-from zgcsim.model import ParkModel
-from zgcsim.population import hte_threshold
-from zgcsim.randomness import replicate_seed
+from zgcsim.inputs import parameters
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, grant_lag
+from zgcsim.model.park import ParkModel
+from zgcsim.model.population import hte_threshold
 
 SOURCED_2017 = {  # zgcsim/data/zgc_observed_to_2017.csv
     "total_revenue": 53025.8,

@@ -227,7 +227,7 @@ def test_wrap_keeps_lines_within_width_and_punctuation_attached():
 
 
 def test_chinese_names_of_inputs_match_parameters():
-    from zgcsim.parameters import BY_NAME
+    from zgcsim.inputs.parameters import BY_NAME
     from zgcsim.reporting.labels import PARAMETER_NAMES_ZH
 
     assert set(PARAMETER_NAMES_ZH) <= set(BY_NAME)

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zgcsim.errors import UserInputError
-from zgcsim.runner import LIBRARY
-from zgcsim.scenario import Scenario, load_scenario
+from zgcsim.inputs.scenario import LIBRARY, Scenario, load_scenario
 
 SOURCES = sorted(LIBRARY.glob("*.toml"))
 # fragments a planner might type by mistake: TOML syntax, keys, numbers, dates, odd characters

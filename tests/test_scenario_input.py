@@ -10,8 +10,7 @@ import pytest
 
 from zgcsim.cli import main
 from zgcsim.errors import UserInputError
-from zgcsim.runner import LIBRARY
-from zgcsim.scenario import load_scenario
+from zgcsim.inputs.scenario import LIBRARY, load_scenario
 
 GOOD = """name = "good"
 title = "A valid scenario"
@@ -236,7 +235,7 @@ def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path
 def test_with_levers_accepts_numpy_numbers_and_checks_bounds():
     import numpy as np
 
-    from zgcsim.scenario import with_levers
+    from zgcsim.inputs.scenario import with_levers
 
     base = load_scenario(LIBRARY / "no_new_policy.toml")
     sc = with_levers(base, {"tto_funded": np.int64(60), "talent_programme": np.float64(2.0)}, name="design")

@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from zgcsim.runner import run_scenario
+from zgcsim.running.runs import run_scenario
 
 __all__ = ["__version__", "run_scenario"]

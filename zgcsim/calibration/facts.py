@@ -10,10 +10,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from zgcsim.calibration.spinup import SPINUP_END, SPINUP_START
-from zgcsim.model import ParkModel
-from zgcsim.population import hte_threshold
-from zgcsim.randomness import replicate_seed
-from zgcsim.runner import resolve_scenario
+from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.park import ParkModel
+from zgcsim.model.population import hte_threshold
 
 
 def _hill_alpha(sizes: np.ndarray, k: int = 200) -> float:

@@ -9,10 +9,8 @@ samples the ensemble by default and records which calibration it used.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -36,18 +34,11 @@ from zgcsim.calibration.search import (
     walkers,
 )
 from zgcsim.calibration.spinup import SMALL_SPINUP
-from zgcsim.results import _git_commit
+from zgcsim.inputs.calibration_file import data_hash
+from zgcsim.running.results_folder import _git_commit
 
 FORMAT_VERSION = 2
 MAX_MEMBERS = 400  # ensemble members kept in the calibration file
-
-
-def data_hash() -> str:
-    """SHA-256 of the observed data and the parameter table the calibration rests on."""
-    digest = hashlib.sha256()
-    for name in ("data/zgc_observed_to_2017.csv", "data/parameters.toml"):
-        digest.update(resources.files("zgcsim").joinpath(name).read_bytes())
-    return digest.hexdigest()
 
 
 def calibrate(

@@ -29,7 +29,7 @@ from scipy.optimize import differential_evolution
 
 from zgcsim.calibration.moments import Moment
 from zgcsim.calibration.spinup import loss, simulate
-from zgcsim.parameters import BY_NAME
+from zgcsim.inputs.parameters import BY_NAME
 
 # The free parameters fitted on 2013-2017, each searched over its stated range (parameters.toml).
 CALIBRATED = (

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from zgcsim.calibration.moments import Moment
-from zgcsim.model import ParkModel
-from zgcsim.randomness import replicate_seed
-from zgcsim.runner import resolve_scenario
+from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.inputs.seeds import replicate_seed
+from zgcsim.model.park import ParkModel
 
 SPINUP_START, SPINUP_END = 2013, 2017
 SMALL_SPINUP = {"n_firms_2013": 2500.0}  # a small population for tests and CI

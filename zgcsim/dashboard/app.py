@@ -26,10 +26,9 @@ from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.i18n import indicator_name, lever_name, lever_unit, t
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
-from zgcsim.indicators import AUX_KEYS, TARGET_KEYS
-from zgcsim.levers import LEVERS
-from zgcsim.runner import LIBRARY, resolve_scenario
-from zgcsim.scenario import Scenario
+from zgcsim.inputs.levers import LEVERS
+from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
+from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
 
 log = logging.getLogger("zgcsim.dashboard")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from zgcsim.errors import UserInputError
-from zgcsim.results import attainment, summarise
-from zgcsim.runner import LIBRARY
+from zgcsim.inputs.scenario import LIBRARY
+from zgcsim.running.results_folder import attainment, summarise
 
 
 @dataclass(frozen=True)

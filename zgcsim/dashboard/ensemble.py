@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from zgcsim import runner
-from zgcsim.calibration.use import default_calibration
 from zgcsim.dashboard.catalogue import ResultSet
 from zgcsim.dashboard.editing import edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.errors import UserInputError
-from zgcsim.randomness import replicate_seed_number
-from zgcsim.results import attainment, build_manifest, run_timings, summarise, write_results
-from zgcsim.scenario import Scenario, load_scenario
+from zgcsim.inputs.calibration_file import default_calibration
+from zgcsim.inputs.scenario import Scenario, load_scenario
+from zgcsim.inputs.seeds import replicate_seed_number
+from zgcsim.running import runs as runner
+from zgcsim.running.results_folder import attainment, build_manifest, run_timings, summarise, write_results
 
 QUICK_PARAMETERS: Mapping[str, float] = {"n_firms_2017": 3000}  # a small population for trying the page
 MAX_REPLICATES = 200  # 200 paired runs of two full-scale scenarios take several minutes on one core

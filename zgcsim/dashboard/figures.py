@@ -11,7 +11,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
 from zgcsim.dashboard.i18n import indicator_name, indicator_unit, t
-from zgcsim.indicators import REGISTRY
+from zgcsim.model.indicators import REGISTRY
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zgcsim.indicators import REGISTRY
-from zgcsim.levers import BY_NAME
+from zgcsim.inputs.levers import BY_NAME
+from zgcsim.model.indicators import REGISTRY
 
 LANGUAGES = ("zh", "en")
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from zgcsim.dashboard.catalogue import ResultSet
 from zgcsim.dashboard.i18n import indicator_name, indicator_unit, t
-from zgcsim.targets import load_targets
+from zgcsim.inputs.targets import load_targets
 
 SIGN = {("higher", True): ">", ("higher", False): "≥", ("lower", True): "<", ("lower", False): "≤"}
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
-from zgcsim.indicators import REGISTRY, TARGET_KEYS
+from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
 from zgcsim.reporting import charts, inputs, style, tables
 from zgcsim.reporting.labels import t
 from zgcsim.reporting.methods import Section, marker_rule, methods_sections

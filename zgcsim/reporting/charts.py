@@ -13,8 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from zgcsim.indicators import REGISTRY, TARGET_KEYS
-from zgcsim.levers import BY_NAME as LEVERS_BY_NAME
+from zgcsim.inputs.levers import BY_NAME as LEVERS_BY_NAME
+from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
 from zgcsim.reporting import tables
 from zgcsim.reporting.labels import PARAMETER_NAMES_ZH, PERIOD_ZH, t
 from zgcsim.reporting.style import (

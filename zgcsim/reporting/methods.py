@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from zgcsim.parameters import PARAMETERS
+from zgcsim.inputs.parameters import PARAMETERS
+from zgcsim.inputs.targets import load_targets
 from zgcsim.reporting.inputs import Results
 from zgcsim.reporting.style import format_value, indicator_name, scenario_label, unit_text
 from zgcsim.reporting.tables import MET_AT, UNLIKELY_BELOW
-from zgcsim.targets import load_targets
 
 _BASIS = {
     "sourced": {"zh": "公开数据", "en": "published"},

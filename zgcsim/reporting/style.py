@@ -14,7 +14,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from zgcsim.errors import UserInputError
-from zgcsim.indicators import REGISTRY
+from zgcsim.model.indicators import REGISTRY
 
 LANGS = ("zh", "en")
 A4_LANDSCAPE = (11.69, 8.27)  # inches

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zgcsim.targets import Target
+from zgcsim.inputs.targets import Target
 
 # The marker rule, stated in every brief: met when at least 80 % of runs meet the target, unlikely below 20 %.
 MET_AT = 0.8

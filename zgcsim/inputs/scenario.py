@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from zgcsim import levers as lever_catalogue
-from zgcsim import parameters
 from zgcsim.errors import UserInputError
+from zgcsim.inputs import levers as lever_catalogue
+from zgcsim.inputs import parameters
 
-LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"  # the scenario library, also for parents
+LIBRARY = Path(__file__).resolve().parent.parent.parent / "scenarios"  # the scenario library, also for parents
 FIRST_DAY = dt.date(2018, 1, 1)
 LAST_DAY = dt.date(2022, 12, 31)
 TOP_KEYS = ("name", "title", "question", "parent", "levers", "events", "uncertain")
@@ -305,7 +305,7 @@ def _parse_events(items: Any, path: Path) -> list[Event]:
         sectors = spec.get("sectors", [])
         if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
             raise UserInputError("expected a list of sector keys", path=path, key=f"{key}.sectors")
-        from zgcsim.population import SECTOR_KEYS  # local import: population imports nothing from here
+        from zgcsim.inputs.sectors import SECTOR_KEYS
 
         for s in sectors:
             if s not in SECTOR_KEYS:
@@ -427,3 +427,25 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         uncertain_ranges=ranges,
         uncertain_sources=sources,
     )
+
+
+def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
+    """Accept a Scenario, a path to a TOML file, or the name of a scenario in the library (``scenarios/``)."""
+    if isinstance(spec, Scenario):
+        return spec
+    path = Path(spec)
+    if path.suffix == "" and not _exists(path):
+        if not (LIBRARY / f"{path.name}.toml").exists():
+            names = sorted(p.stem for p in LIBRARY.glob("*.toml"))
+            raise UserInputError(
+                f"no such file, and no library scenario of that name{closest(path.name, names)}", path=path
+            )
+        path = LIBRARY / f"{path.name}.toml"
+    return load_scenario(path)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
+        return False

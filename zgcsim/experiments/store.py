@@ -17,7 +17,6 @@ Only the process that runs the experiment writes; workers return results to it.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -42,57 +41,36 @@ INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "valu
 # Columns of the runs table that describe how a run went on this machine, not what it computed
 DIAGNOSTIC_COLUMNS = ["error", "seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
-PACKAGE = Path(__file__).resolve().parent
-# The modules whose import closure decides what a run computes (the model, scenarios, designs), and the files
-# that turn a design point into a run and store it; results/analysis/chart modules are deliberately outside
-RUN_ROOTS = ("zgcsim", "zgcsim.runner", "zgcsim.experiment", "zgcsim.designs")
-RUN_FILES = ("experiment_runner.py", "store.py")
-
-
-def _imports_of(path: Path) -> set[str]:
-    """The ``zgcsim`` modules a source file imports anywhere (including imports inside functions)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("zgcsim"))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("zgcsim"):
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)  # "from zgcsim import model"
-    return found
-
-
-def _module_file(name: str) -> Path | None:
-    parts = name.split(".")[1:]
-    candidate = PACKAGE.joinpath(*parts)
-    if candidate.with_suffix(".py").is_file():
-        return candidate.with_suffix(".py")
-    if (candidate / "__init__.py").is_file():
-        return candidate / "__init__.py"
-    return None
+PACKAGE = Path(__file__).resolve().parent.parent
+# What decides a run's numbers: the model and its inputs (whole folders, data included), the run loop, and the
+# files that turn a design point into a run and store it. Reporting, analysis, charts, the calibration fit and the
+# command line are deliberately outside, so editing them does not invalidate a store.
+RUN_FOLDERS = ("model", "inputs", "data")
+RUN_FILES = (
+    "running/runs.py",
+    "experiments/spec.py",
+    "experiments/designs.py",
+    "experiments/runner.py",
+    "experiments/store.py",
+)
 
 
 def run_code_files() -> list[Path]:
     """The source and data files that decide a run's numbers (see ``code_version``)."""
-    seen: dict[str, Path] = {name: PACKAGE / name for name in RUN_FILES}
-    todo = list(RUN_ROOTS)
-    while todo:
-        name = todo.pop()
-        file = _module_file(name)
-        if file is None or name in seen:
-            continue
-        seen[name] = file
-        todo.extend(_imports_of(file))
-    return sorted(set(seen.values()) | {p for p in (PACKAGE / "data").glob("*") if p.is_file()})
+    files = {PACKAGE / name for name in RUN_FILES}
+    for folder in RUN_FOLDERS:
+        files.update(p for p in (PACKAGE / folder).rglob("*") if p.is_file() and p.suffix in (".py", ".csv", ".toml"))
+    return sorted(files)
 
 
 @cache
 def code_version() -> str:
     """SHA-256 of the code and data that decide a run's numbers.
 
-    It covers every ``zgcsim`` module in the import closure of the model, the scenario reader and the designs,
-    the run task and store modules themselves (so editing the analysis or a chart module does not invalidate a
-    store, while editing the model does), the packaged data files, and the NumPy and Python versions (random
-    streams are only promised stable within them).
+    It covers the folders ``model/``, ``inputs/`` and ``data/`` whole, the run loop and the experiment modules
+    that build and store runs (so editing the analysis or a chart module does not invalidate a store, while
+    editing the model does), and the NumPy and Python versions (random streams are only promised stable within
+    them).
     """
     digest = hashlib.sha256()
     for file in run_code_files():

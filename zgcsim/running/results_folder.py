@@ -22,8 +22,8 @@ import pandas as pd
 
 from zgcsim import __version__
 from zgcsim.errors import UserInputError
-from zgcsim.scenario import Scenario
-from zgcsim.targets import load_targets
+from zgcsim.inputs.scenario import Scenario
+from zgcsim.inputs.targets import load_targets
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from zgcsim.experiment import DesignSpec, Variable
+from zgcsim.experiments.spec import DesignSpec, Variable
 
 POINT = "point"
 

@@ -1,142 +1,22 @@
-"""Investors and exchanges: venture funds, the government guidance fund, and the stock exchanges.
+"""Venture finance: private VC/angel funds, the government guidance fund and the yearly VC market.
 
 Funds are Mesa agents that screen young firms on a noisy signal of team quality (priors.md row 45), invest and
 follow on; their yearly deployment follows their expected exit value, which the STAR Market raises (rows
 51-53). The guidance fund co-invests with private money under a sector mandate and crowds out private money
-outside it (rows 49-50). Exchanges are Mesa agents holding their listing rules and lags.
+outside it (rows 49-50).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import mesa
 import numpy as np
 
-from zgcsim.enterprises import QUARTER, StepContext
-from zgcsim.firms import FirmTable
-from zgcsim.levers import BY_NAME as LEVERS
-from zgcsim.population import MANDATE_SECTORS, round_size_factor
-
-Rule = Callable[[FirmTable], np.ndarray]
-
-
-class StockExchange(mesa.Agent):
-    """A listing venue: who may list, how long it takes, what a listing is worth to investors."""
-
-    def __init__(
-        self,
-        model: mesa.Model,
-        index: int,
-        name: str,
-        lever: str | None,
-        lag_quarters: int,
-        valuation: float,
-        rule: Rule,
-    ) -> None:
-        super().__init__(model)
-        self.index = index
-        self.name = name
-        self.lever = lever  # the lever that opens it, or None if always open
-        self.lag_quarters = lag_quarters
-        self.valuation = valuation
-        self.rule = rule
-        self.listings_year = 0
-
-    def is_open(self, levers: dict[str, float]) -> bool:
-        """Whether the venue takes filings under the levers in force."""
-        return self.lever is None or levers[self.lever] >= 0.5
-
-    def eligible(self, firms: FirmTable) -> np.ndarray:
-        """Mask of firms meeting this venue's listing rules."""
-        return self.rule(firms)
-
-
-def _reported(firms: FirmTable) -> np.ndarray:
-    return firms.rd_intensity + firms.relabel_intensity
-
-
-def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchange]:
-    """The venues: A-share main boards and ChiNext, overseas (HK/US), STAR (lever), Beijing (lever).
-
-    Rules are simplified from the listing rules of the time: the A-share boards want a record of profit;
-    STAR admits unprofitable firms that pass revenue and R&D tests (row 51); the Beijing exchange takes
-    NEEQ-quoted small profitable firms (row 52). Lags: over a year before STAR, weeks to months after (row 51).
-    """
-    return [
-        StockExchange(
-            model, 0, "A-share main boards and ChiNext", None, 6, 1.0, lambda f: (f.profit_last >= 0.3) & (f.age >= 3)
-        ),
-        StockExchange(
-            model,
-            1,
-            "Overseas (Hong Kong, US)",
-            None,
-            4,
-            1.0,
-            lambda f: (f.revenue >= 3.0) & ((f.vc_total > 0) | (f.revenue >= 10.0)),
-        ),
-        StockExchange(
-            model,
-            2,
-            "STAR Market",
-            "star_market",
-            2,
-            p["star_valuation_multiple"],
-            lambda f: (
-                ((f.revenue >= 1.0) & (_reported(f) >= 0.08))
-                | ((f.vc_total > 0) & (f.revenue >= 0.3) & (_reported(f) >= 0.15))
-            ),
-        ),
-        StockExchange(
-            model, 3, "Beijing Stock Exchange", "beijing_exchange", 2, 1.2, lambda f: f.neeq & (f.profit_last >= 0.15)
-        ),
-    ]
-
-
-def fastest_venue(firms: FirmTable, exchanges: list[StockExchange], levers: dict[str, float]) -> np.ndarray:
-    """Index of the open venue with the shortest lag whose rules each firm meets (-1: none)."""
-    choice = np.full(len(firms), -1)
-    open_venues = sorted((e for e in exchanges if e.is_open(levers)), key=lambda e: e.lag_quarters)
-    for venue in reversed(open_venues):  # the fastest eligible venue wins
-        choice = np.where(venue.eligible(firms), venue.index, choice)
-    return choice
-
-
-def filing_weight(firms: FirmTable) -> np.ndarray:
-    """Relative propensity to file for listing: 1.5 for VC-backed firms, 1 otherwise (ours)."""
-    return np.where(firms.vc_total > 0, 1.5, 1.0)
-
-
-def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> int:
-    """One quarter of listing: filings by eligible firms, listings of filings that come due, delistings.
-
-    An eligible unlisted firm files with probability (filing rate x listing support, x1.5 if VC-backed) / 4
-    at the open venue with the shortest lag; it lists when the lag has passed if still active (80 % approval,
-    ours). Returns the number of new listings.
-    """
-    p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
-    n = len(firms)
-    choice = fastest_venue(firms, exchanges, lv)
-    can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
-    rate = p["ipo_filing_rate"] * lv["listing_support"] * filing_weight(firms)
-    files = can_file & (rng.random(n) < rate * QUARTER)
-    lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
-    firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)
-    firms.ipo_due = np.where(files, ctx.step + lags[np.maximum(choice, 0)], firms.ipo_due)
-
-    due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
-    approved = due & firms.active & (rng.random(n) < 0.8)
-    firms.listed = firms.listed | approved
-    firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
-    for e in exchanges:
-        e.listings_year += int((approved & (firms.ipo_exchange == e.index)).sum())
-    firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
-
-    delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
-    firms.listed = firms.listed & ~delist
-    return int(approved.sum())
-
+from zgcsim.inputs.levers import BY_NAME as LEVERS
+from zgcsim.inputs.sectors import MANDATE_SECTORS
+from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.firms import FirmTable
+from zgcsim.model.listing import StockExchange, fastest_venue
+from zgcsim.model.population import round_size_factor
 
 ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
 

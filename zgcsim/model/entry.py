@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from zgcsim.enterprises import QUARTER, StepContext
-from zgcsim.firms import FIELDS, FirmTable
-from zgcsim.population import SECTORS
+from zgcsim.inputs.sectors import SECTORS
+from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.firms import FIELDS, FirmTable
 
 DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4
 

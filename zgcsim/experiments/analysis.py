@@ -23,12 +23,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from zgcsim.designs import POINT, salib_problem
 from zgcsim.errors import UserInputError
-from zgcsim.experiment import Variable
-from zgcsim.results import attainment, summarise
-from zgcsim.store import DIAGNOSTIC_COLUMNS, RUN_ID, read_design, read_indicators, read_manifest, read_runs
-from zgcsim.targets import Target, load_targets
+from zgcsim.experiments.designs import POINT, salib_problem
+from zgcsim.experiments.spec import Variable
+from zgcsim.experiments.store import (
+    DIAGNOSTIC_COLUMNS,
+    RUN_ID,
+    read_design,
+    read_indicators,
+    read_manifest,
+    read_runs,
+)
+from zgcsim.inputs.targets import Target, load_targets
+from zgcsim.running.results_folder import attainment, summarise
 
 FINAL_YEAR = 2022
 CONFIDENCE = 0.95

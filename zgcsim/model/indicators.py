@@ -13,10 +13,10 @@ from typing import Protocol
 
 import numpy as np
 
-from zgcsim.firms import FirmTable
-from zgcsim.lists import fortune_threshold_yi, yuan_per_usd
-from zgcsim.population import SECTORS
-from zgcsim.targets import Target, load_targets
+from zgcsim.inputs.sectors import SECTORS
+from zgcsim.inputs.targets import Target, load_targets
+from zgcsim.model.firms import FirmTable
+from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
 
 
 class ParkState(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zgcsim.parameters import PARAMETERS
+from zgcsim.inputs.parameters import PARAMETERS
 
 KIND_TITLES = {
     "data": "Sourced 2017 aggregates the population reproduces",

@@ -27,7 +27,7 @@ def _resolve_lang(lang: str, fallback_en: bool) -> str:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from matplotlib.figure import Figure
 
-    from zgcsim.indicators import REGISTRY, TARGET_KEYS
+    from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
     from zgcsim.reporting import charts, inputs, tables
     from zgcsim.reporting.style import house_style, require_font, save_figure
 

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zgcsim import levers as lever_catalogue
-from zgcsim import parameters
 from zgcsim.errors import UserInputError
-from zgcsim.scenario import FIRST_DAY, Scenario, closest, with_levers
+from zgcsim.inputs import levers as lever_catalogue
+from zgcsim.inputs import parameters
+from zgcsim.inputs.scenario import FIRST_DAY, Scenario, closest, with_levers
 
 # Behavioural parameters a design may vary; data (sourced 2017 figures) and rules (indicator definitions) are fixed
 VARIABLE_KINDS = ("uncertain", "prior", "free")
@@ -251,7 +251,7 @@ def _check_design_size(spec: DesignSpec, variables: tuple[Variable, ...], path: 
 
 def resolve_scenarios(entries: list[str], path: Path) -> tuple[Scenario, ...]:
     """Resolve library names, paths (relative to the experiment file) and ``"*"`` (the whole library, globbed now)."""
-    from zgcsim.runner import LIBRARY, resolve_scenario
+    from zgcsim.inputs.scenario import LIBRARY, resolve_scenario
 
     resolved: list[Scenario] = []
     for i, entry in enumerate(entries):
@@ -307,7 +307,7 @@ def parse_experiment(data: dict[str, Any], path: str | Path) -> Experiment:
 
 def _resolve_calibration(choice: str, path: Path) -> tuple[str | None, str]:
     """The calibration file the runs use (or None) and its SHA-256, checked now rather than in every worker."""
-    from zgcsim.calibration.use import DEFAULT_PATH, load_calibration
+    from zgcsim.inputs.calibration_file import DEFAULT_PATH, load_calibration
 
     if choice == "none":
         return None, "none"

@@ -23,14 +23,14 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from zgcsim import parameters
-from zgcsim.designs import POINT, build_design, design_seed
 from zgcsim.errors import UserInputError
-from zgcsim.experiment import Experiment, hold_levers
-from zgcsim.randomness import replicate_seed_number
-from zgcsim.runner import run_replicate
-from zgcsim.scenario import Scenario
-from zgcsim.store import DIAGNOSTIC_COLUMNS, RUN_ID, ResultStore, code_version
+from zgcsim.experiments.designs import POINT, build_design, design_seed
+from zgcsim.experiments.spec import Experiment, hold_levers
+from zgcsim.experiments.store import DIAGNOSTIC_COLUMNS, RUN_ID, ResultStore, code_version
+from zgcsim.inputs import parameters
+from zgcsim.inputs.scenario import Scenario
+from zgcsim.inputs.seeds import replicate_seed_number
+from zgcsim.running.runs import run_replicate
 
 UNCERTAIN_INPUTS = tuple(p.name for p in parameters.PARAMETERS if p.kind == "uncertain")
 
@@ -111,7 +111,7 @@ def _calibration_sha(path: str | None) -> str:
     """The SHA-256 of the calibration this worker used, so the runner can refuse a worker with another file."""
     if path is None:
         return "none"
-    from zgcsim.calibration.use import load_calibration
+    from zgcsim.inputs.calibration_file import load_calibration
 
     return load_calibration(path).sha256
 
@@ -300,7 +300,7 @@ def open_store(experiment: Experiment, out: str | Path, force: bool = False) -> 
         "config_hash": experiment.config_hash(),
         "code_version": code_version(),
     }
-    from zgcsim.results import build_manifest  # versions, git commit, scenario files and their SHA-256
+    from zgcsim.running.results_folder import build_manifest
 
     manifest = build_manifest(
         list(experiment.scenarios),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from zgcsim.model.firms import FirmTable
+
 QUARTER = 0.25
 BASE_TTO_STAFF = 4.0  # professional staff of a TTO that meets the plan's definition, before subsidy (ours)
 
@@ -103,3 +105,12 @@ def assign_funding(institutions: list[University], n_funded: int) -> None:
     ranked = sorted(institutions, key=lambda u: -u.budget)
     for i, inst in enumerate(ranked):
         inst.funded = i < n_funded
+
+
+def license_to_firms(firms: FirmTable, licences: int, p: dict[str, float], rng: np.random.Generator) -> None:
+    """Licensees: firms chosen in proportion to their R&D stock (absorptive capacity); each gains knowledge."""
+    if licences == 0:
+        return
+    weight = np.where(firms.active, firms.rd_stock, 0.0)
+    rows = rng.choice(len(firms), size=licences, p=weight / weight.sum())
+    np.add.at(firms.licensed_knowledge, rows, p["licence_knowledge"])

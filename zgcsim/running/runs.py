@@ -16,49 +16,13 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from zgcsim.calibration.use import Calibration, default_calibration, load_calibration
 from zgcsim.errors import UserInputError
-from zgcsim.model import ParkModel
-from zgcsim.randomness import replicate_seed, replicate_seed_number
-from zgcsim.scenario import LIBRARY, Scenario, closest, load_scenario
+from zgcsim.inputs.calibration_file import AUTO, Calibration, resolve_calibration
+from zgcsim.inputs.scenario import Scenario, resolve_scenario
+from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
+from zgcsim.model.park import ParkModel
 
 COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value"]
-
-
-def resolve_scenario(spec: str | Path | Scenario) -> Scenario:
-    """Accept a Scenario, a path to a TOML file, or the name of a scenario in the library (``scenarios/``)."""
-    if isinstance(spec, Scenario):
-        return spec
-    path = Path(spec)
-    if path.suffix == "" and not _exists(path):
-        if not (LIBRARY / f"{path.name}.toml").exists():
-            names = sorted(p.stem for p in LIBRARY.glob("*.toml"))
-            raise UserInputError(
-                f"no such file, and no library scenario of that name{closest(path.name, names)}", path=path
-            )
-        path = LIBRARY / f"{path.name}.toml"
-    return load_scenario(path)
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # a name too long for the file system, or with a NUL byte
-        return False
-
-
-AUTO = "auto"  # use the project's committed calibration when there is one
-
-
-def resolve_calibration(calibration: Calibration | str | Path | None) -> Calibration | None:
-    """A Calibration, ``"auto"`` (the committed one, if any), a file path, or None (no calibration)."""
-    if calibration is None:
-        return None
-    if isinstance(calibration, Calibration):
-        return calibration
-    if calibration == AUTO:
-        return default_calibration()
-    return load_calibration(calibration)
 
 
 def run_replicate(

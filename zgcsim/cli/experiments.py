@@ -15,9 +15,9 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
-    from zgcsim.experiment import load_experiment
-    from zgcsim.experiment_runner import open_store, run_experiment
-    from zgcsim.runner import default_workers
+    from zgcsim.experiments.runner import open_store, run_experiment
+    from zgcsim.experiments.spec import load_experiment
+    from zgcsim.running.runs import default_workers
 
     experiment = load_experiment(args.file)  # validated before anything is written
     if args.workers is not None and args.workers < 1:
@@ -60,7 +60,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from zgcsim.analysis import analyze_store
+    from zgcsim.experiments.analysis import analyze_store
 
     written = analyze_store(Path(args.dir), reference=args.reference)
     for name, path in written.items():

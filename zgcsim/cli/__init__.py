@@ -8,9 +8,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from zgcsim import dashboard
+from zgcsim.cli import dashboard
+from zgcsim.cli import reporting as reporting_cli
 from zgcsim.errors import UserInputError
-from zgcsim.reporting import cli as reporting_cli
 
 DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
 DEFAULT_REPLICATES = 100
@@ -26,8 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from zgcsim import runner
-    from zgcsim.results import build_manifest, prepare_output, run_timings, write_results
+    from zgcsim.running import runs as runner
+    from zgcsim.running.results_folder import build_manifest, prepare_output, run_timings, write_results
 
     specs = args.scenarios or list(DEFAULT_SCENARIOS)
     scenarios = [runner.resolve_scenario(s) for s in specs]  # every file is validated before any run
@@ -76,7 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _print_attainment(out: Path) -> None:
     import pandas as pd
 
-    from zgcsim.targets import load_targets
+    from zgcsim.inputs.targets import load_targets
 
     table = pd.read_csv(out / "attainment.csv")
     wide = table.pivot(index="indicator", columns="scenario", values="p_attain")
@@ -87,7 +87,7 @@ def _print_attainment(out: Path) -> None:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from zgcsim.calibration.run import calibrate
-    from zgcsim.runner import default_workers
+    from zgcsim.running.runs import default_workers
 
     if args.budget < 4 or args.replicates < 1:
         raise UserInputError("--budget must be at least 4 and --replicates at least 1", key="--budget")
@@ -111,7 +111,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from zgcsim.scenario import load_scenario
+    from zgcsim.inputs.scenario import load_scenario
 
     for path in args.files:
         sc = load_scenario(path)
@@ -121,7 +121,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_levers(_args: argparse.Namespace) -> int:
-    from zgcsim.levers import LEVERS
+    from zgcsim.inputs.levers import LEVERS
 
     for lever in LEVERS:
         tasks = ",".join(str(t) for t in lever.tasks)
@@ -134,14 +134,14 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from zgcsim.runner import LIBRARY, resolve_scenario
+    from zgcsim.inputs.scenario import LIBRARY, resolve_scenario
 
     if not args.name:
         for path in sorted(LIBRARY.glob("*.toml")):
             sc = resolve_scenario(path)
             print(f"{sc.name:28s} {sc.title}\n    {sc.question}")
         return 0
-    from zgcsim.levers import LEVERS
+    from zgcsim.inputs.levers import LEVERS
 
     sc = resolve_scenario(args.name)
     print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}")
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.set_defaults(func=_cmd_scenarios)
     reporting_cli.register(sub)
     dashboard.register(sub)
-    __import__("zgcsim.experiment_cli", fromlist=["register"]).register(sub)  # experiment, analyze
+    __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
     return parser
 
 
@@ -238,7 +238,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zgcsim: interrupted; no results folder was written", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,10 +10,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from zgcsim.errors import UserInputError
-from zgcsim.randomness import replicate_seed, stream
+from zgcsim.inputs.seeds import replicate_seed, stream
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "calibration" / "calibration.json"
 
@@ -37,8 +38,6 @@ class Calibration:
 
     def manifest_entry(self) -> dict[str, str | int]:
         """What a results manifest records about the calibration used."""
-        from zgcsim.calibration.run import data_hash
-
         return {
             "id": self.id,
             "path": self.path,
@@ -77,3 +76,25 @@ def load_calibration(path: str | Path) -> Calibration:
 def default_calibration() -> Calibration | None:
     """The committed calibration, if the project has one."""
     return load_calibration(DEFAULT_PATH) if DEFAULT_PATH.is_file() else None
+
+
+def data_hash() -> str:
+    """SHA-256 of the observed data and the parameter table the calibration rests on."""
+    digest = hashlib.sha256()
+    for name in ("data/zgc_observed_to_2017.csv", "data/parameters.toml"):
+        digest.update(resources.files("zgcsim").joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
+AUTO = "auto"  # use the project's committed calibration when there is one
+
+
+def resolve_calibration(calibration: Calibration | str | Path | None) -> Calibration | None:
+    """A Calibration, ``"auto"`` (the committed one, if any), a file path, or None (no calibration)."""
+    if calibration is None:
+        return None
+    if isinstance(calibration, Calibration):
+        return calibration
+    if calibration == AUTO:
+        return default_calibration()
+    return load_calibration(calibration)

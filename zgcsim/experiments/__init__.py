@@ -1,0 +1,1 @@
+"""Experiments: design files, designs, the resumable store, the experiment runner and analysis."""

@@ -1,0 +1,1 @@
+"""What a run reads: parameters, levers, scenarios, targets and the calibration file."""

@@ -1,0 +1,1 @@
+"""The park: ParkModel, its step order, and one module per behaviour of its agents."""

@@ -1,0 +1,49 @@
+"""The start-year anchors: scale constants that make the knowledge rules and the global lists meet the start year.
+
+Invention applications, PCT filings, new standards and contract turnover of the start year (sourced for 2017) set
+the scale of their rules, so the rules' elasticities (priors) drive the change afterwards. The Global Innovation
+1000 cut-off is set so the start year's global-list count equals the drawn one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zgcsim.model.contracts import contract_values, truncated_pareto_mean
+from zgcsim.model.firms import FirmTable
+from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
+
+
+def knowledge_scales(
+    f: FirmTable, p: dict[str, float], b: dict[str, float], rng: np.random.Generator
+) -> dict[str, float]:
+    """Return the scale of each knowledge rule, and share the start year's contract turnover out across firms.
+
+    Also sets each firm's starting knowledge ``knowledge0`` (the reference of the within-firm patent elasticity).
+    """
+    knowledge = f.rd_stock + p["vc_patent_potency"] * f.vc_recent + f.licensed_knowledge
+    f.knowledge0 = knowledge
+    returnee_share = f.returnees / np.maximum(f.employees, 1.0)
+    propensity = f.patent_fe * knowledge * (1 + p["returnee_patent_premium"] * returnee_share)
+    pct_weight = propensity * (f.revenue / 0.25) ** p["pct_size_elasticity"] * (1 + 10 * returnee_share)
+    new_standards = b["standards"] - b["standards_prev"]
+    scale = {
+        "applications": b["invention_applications"] / propensity.sum(),
+        "pct_share": b["pct"] / (pct_weight * b["invention_applications"] / propensity.sum()).sum(),
+        "standards": new_standards / (np.maximum(f.patents_held, 0) ** p["standards_stock_elasticity"]).sum(),
+        "contracts": b["tech_contracts"] / (truncated_pareto_mean(p) * (f.rd_stock + f.licensed_knowledge).sum()),
+    }
+    counts = rng.poisson(scale["contracts"] * f.rd_stock)
+    drawn = contract_values(counts, p, rng)
+    f.y_contracts = drawn * b["tech_contracts"] / max(drawn.sum(), 1e-9)  # the start year's total
+    return scale
+
+
+def global_list_cutoff(f: FirmTable, global_list_firms: float, year: int) -> float:
+    """The Global Innovation 1000 R&D cut-off (million US$) that puts the drawn number of firms on either list."""
+    fortune = f.y_revenue >= fortune_threshold_yi(year)
+    need = int(round(global_list_firms)) - int(fortune.sum())
+    rd = np.sort(f.y_rd_reported[~fortune])[::-1]
+    cutoff_yi = rd[need - 1] if need >= 1 else rd[0] * 1.01
+    # stored in US$ (the list's currency); nudged down so the marginal firm survives the round trip
+    return float(cutoff_yi * (1 - 1e-9) * 100.0 / yuan_per_usd(year))

@@ -1,0 +1,37 @@
+"""What every submodel sees in one quarter, and small numeric helpers shared by the submodels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zgcsim.inputs.sectors import SECTORS
+
+QUARTER = 0.25
+
+
+def power(base: np.ndarray, exponent: float) -> np.ndarray:
+    """``base ** exponent`` for non-negative arrays, via exp and log (several times faster than ``**`` here)."""
+    with np.errstate(divide="ignore"):
+        return np.exp(exponent * np.log(base))
+
+
+@dataclass
+class StepContext:
+    """What every submodel sees in one quarter: the date, the levers, the parameters and the random streams."""
+
+    year: int
+    quarter: int  # 1..4
+    step: int  # 0 for 2018 Q1
+    levers: dict[str, float]
+    params: dict[str, float]
+    streams: dict[str, np.random.Generator]
+    demand_shock: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # log level, by sector
+    congestion: float = 0.0  # yearly growth drag from land (model.update_land)
+    platform_boost: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # by sector
+
+    @property
+    def time(self) -> float:
+        """Fractional calendar year at the start of the quarter."""
+        return self.year + (self.quarter - 1) * QUARTER

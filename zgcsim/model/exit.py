@@ -1,0 +1,30 @@
+"""Exit of firms: by age, productivity, listing status, incubation and size (priors.md rows 58-59)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.firms import FirmTable
+from zgcsim.model.population import exit_hazard_by_age
+
+
+def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
+    """Exit by age (SAIC profile, row 59), more likely for low productivity and less for listed firms.
+
+    Returns the mask of firms that exit this quarter.
+    """
+    p, rng = ctx.params, ctx.streams["exit"]
+    hazard = exit_hazard_by_age(firms.age) * p["exit_hazard_scale"]
+    low = firms.tfp + firms.tfp_noise + 0.1 * firms.team_quality
+    sample = low[::7]  # the bottom quintile's cut-off, estimated on every seventh firm (cheap, deterministic)
+    cutoff = np.partition(sample, len(sample) // 5)[len(sample) // 5] if len(sample) else 0.0
+    hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
+    hazard = hazard * np.where(firms.listed, 0.1, 1.0)
+    hazard = hazard * np.where((firms.origin == 4) & (firms.age < 3), p["incubator_survival_factor"], 1.0)
+    # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with its square root
+    # (0.3 at 10 亿元, 0.03 at 1 000 亿元: the zone's largest firms, which hold many patents, almost never close)
+    hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -0.5)
+    leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-np.minimum(hazard, 0.9))))
+    firms.active = firms.active & ~leaving
+    return leaving

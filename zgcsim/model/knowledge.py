@@ -1,0 +1,84 @@
+"""Knowledge production: R&D stock, invention applications, grants and lapses, PCT filings, standards."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zgcsim.model.context import QUARTER, StepContext, power
+from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
+
+
+def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[str, float]) -> tuple[np.ndarray, int]:
+    """Accumulate R&D stock; file invention applications, PCT filings and standards; decide pending grants.
+
+    Stock: K' = (1 - delta/4) K + R/4 (row 64). Applications ~ Poisson(mu) with a persistent gamma firm effect theta_i
+    (negative binomial across firms, row 18), mu = A theta_i X0_i (X/X0)^beta_within (rows 15-16, cross-section
+    proportional, within-firm elasticity beta), X = K + kappa VC + licensed knowledge (row 20), raised by
+    returnee staff (rows 67, 69). Grants after the lag with the grant rate (rows 23-24); valid patents lapse.
+    PCT: binomial share of applications rising with size and the PCT-support lever (row 22). Standards:
+    Poisson hazard rising with the patent stock and the standards-support lever (section 3, row 71).
+    Lapses are drawn every quarter; standards once a year, in the fourth quarter.
+    Returns each firm's log growth of its real R&D stock this quarter and the number of standards created.
+    """
+    p, lv, rng = ctx.params, ctx.levers, ctx.streams["patents"]
+    n = len(firms)
+    spend_real = firms.rd_intensity * firms.revenue * QUARTER
+    old_stock = firms.rd_stock.copy()
+    firms.rd_stock = firms.rd_stock * (1 - p["rd_depreciation"] * QUARTER) + spend_real
+    firms.vc_recent = firms.vc_recent * (1 - 0.5 * QUARTER)  # a round counts for about two years
+    knowledge = firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
+    returnee_share = firms.returnees / np.maximum(firms.employees, 1.0)
+    mean = (
+        # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
+        # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
+        np.exp(p["patent_propensity_trend"] * (ctx.step + 2.5) * QUARTER)
+        * knowledge_scale["applications"]
+        * firms.patent_fe
+        * firms.knowledge0
+        * np.exp(p["patent_elasticity_within"] * np.log(knowledge / firms.knowledge0))
+        * (1 + p["returnee_patent_premium"] * returnee_share)
+        * QUARTER
+    )
+    applications = rng.poisson(mean)  # Poisson around a gamma firm effect: negative binomial (row 18)
+
+    pct_share = np.clip(
+        knowledge_scale["pct_share"]
+        * np.exp(p["pct_size_elasticity"] * np.log(firms.revenue / 0.25))
+        * (1 + 10 * returnee_share)
+        * lv["pct_support"] ** p["pct_support_elasticity"],
+        0,
+        0.9,
+    )
+    pct = np.zeros(n, np.int64)
+    filing = np.flatnonzero(applications)
+    pct[filing] = rng.binomial(applications[filing], pct_share[filing])
+
+    # the pipeline is a ring: column s % 8 holds the filings of step s; those filed `lag` quarters ago are decided
+    due = (ctx.step - grant_lag(p)) % GRANT_PIPELINE_QUARTERS
+    decided = firms.pending[:, due]
+    grants = np.zeros(n, np.int64)
+    filers = np.flatnonzero(decided)
+    grants[filers] = rng.binomial(decided[filers], p["grant_rate"])
+    firms.pending[:, due] = 0
+    firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS] += applications
+    firms.patents_held = firms.patents_held + grants
+    # lapses fall due all year round (renewal fees are due on each patent's filing anniversary), so a quarter of
+    # the yearly rate lapses every quarter; drawn only for holders, since most firms hold none
+    holders = np.flatnonzero(firms.patents_held > 0)
+    held = firms.patents_held[holders]
+    firms.patents_held[holders] = held - rng.binomial(held, p["patent_lapse_rate"] * QUARTER)
+
+    new_standards = np.zeros(n, np.int64)
+    if ctx.quarter == 4:  # yearly: standards set during the year
+        std_mean = (
+            knowledge_scale["standards"]
+            * power(held, p["standards_stock_elasticity"])
+            * lv["standards_support"] ** p["standards_support_elasticity"]
+        )
+        new_standards[holders] = rng.poisson(std_mean)  # a firm without patents sets no standard
+        firms.standards = firms.standards + new_standards
+
+    firms.y_applications = firms.y_applications + applications
+    firms.y_grants = firms.y_grants + grants
+    firms.y_pct = firms.y_pct + pct
+    return np.log(firms.rd_stock / np.maximum(old_stock, 1e-12)), int(new_standards.sum())

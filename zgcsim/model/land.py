@@ -1,0 +1,23 @@
+"""Land: renewal adds capacity; revenue density above capacity slows growth (levers of tasks 19-20)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zgcsim.model.firms import FirmTable
+
+
+class Land:
+    """The zone's land capacity relative to the start year, and the growth drag it causes."""
+
+    def __init__(self) -> None:
+        self.capacity_index = 1.0  # land capacity relative to the start year
+        self.congestion = 0.0  # yearly log-growth drag
+
+    def start_year(self, f: FirmTable, levers: dict[str, float], p: dict[str, float], base_revenue: float) -> None:
+        """Yearly (first quarter): add renewed capacity, then set this year's congestion drag."""
+        self.capacity_index *= 1 + 3.0 * levers["land_renewal"]  # renewed space hosts ~3x (ours)
+        area_ratio = levers["park_area"] / p["park_area_km2"]
+        density = f.revenue[f.active].sum() / base_revenue
+        excess = np.log(max(density / (self.capacity_index * area_ratio), 1.0))
+        self.congestion = p["land_congestion"] * excess

@@ -1,0 +1,76 @@
+"""R&D decisions: the user cost of R&D, the firm's target intensity, partial adjustment and the HTE notch.
+
+The rule and its priors.md rows are in each function's docstring and in docs/model.md section 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zgcsim.model.context import StepContext
+from zgcsim.model.firms import FirmTable
+from zgcsim.model.population import hte_threshold
+
+NOTCH_MARGIN = 0.001  # firms that jump to an HTE threshold land 0.1 pp above it (a safety margin, ours)
+
+
+def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
+    """Return each firm's after-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2).
+
+    tau is 25 % or the HTE rate; s is the super-deduction (the manufacturers' rate where higher, from the 2021
+    rule); delta is 1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
+    """
+    p, lv = ctx.params, ctx.levers
+    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
+    s = np.where(
+        firms.manufacturer,
+        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
+        lv["rd_super_deduction"],
+    )
+    delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
+    return 1.0 - tau * (1.0 + s) * delta
+
+
+def rd_elasticity(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Long-run user-cost elasticity: larger for firms under 2 亿元 revenue (priors.md rows 1, 7, 8)."""
+    return np.where(firms.revenue < 2.0, p["sigma_sme"], p["sigma_lr"])
+
+
+def set_rd_fixed_effects(firms: FirmTable, ctx: StepContext, rows: slice | np.ndarray = slice(None)) -> None:
+    """Fix a_i so that each firm's current R&D intensity is its target under the policy in force."""
+    uc = user_cost(firms, ctx)[rows]
+    firms.rd_fe[rows] = np.log(firms.rd_intensity[rows]) + rd_elasticity(firms, ctx.params)[rows] * np.log(uc)
+
+
+def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
+    """Set this year's real and reported R&D intensity (yearly, first quarter).
+
+    Target: ln r* = a_i - sigma ln uc (priors.md section 2, rows 1-3, 7-8); partial adjustment of the log
+    intensity at speed lambda with a persistent shock. The HTE notch: an eligible firm just below its threshold
+    (3/4/5 % by size, row 13) jumps to it when the tax saving on its profit exceeds the cost of the jump, a share
+    rho of which is relabelling (row 9); only real R&D enters patents and productivity.
+    """
+    p, rng = ctx.params, ctx.streams["rd"]
+    uc = user_cost(firms, ctx)
+    target = firms.rd_fe - rd_elasticity(firms, p) * np.log(uc)
+    lam = p["rd_adjustment"]
+    # a persistent shock of s.d. 0.1, mean-corrected (-0.1^2 / 2) so it adds no drift to the mean intensity
+    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(-0.005, 0.1, len(firms))
+    real = np.clip(np.exp(log_r), 1e-4, 0.6)
+
+    # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)
+    # may report the threshold plus the margin instead; the jump is part real R&D, part relabelling
+    threshold = hte_threshold(firms.revenue) + NOTCH_MARGIN
+    gap = threshold - real
+    candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + NOTCH_MARGIN)
+    rho = p["relabel_share"]
+    saving = (p["cit_standard"] - ctx.levers["hte_tax_rate"]) * np.maximum(firms.profit_last, 0.0)
+    hte_uc = 1.0 - ctx.levers["hte_tax_rate"] * (1.0 + ctx.levers["rd_super_deduction"])
+    # relabelling carries an expected compliance cost of half a yuan per yuan (our assumption, a free choice)
+    cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * 0.5)
+    jump = candidate & (saving > cost)
+    real = np.where(jump, real + (1 - rho) * gap, real)
+    firms.relabel_intensity = np.where(jump, rho * gap, 0.0)
+    firms.rd_intensity = real
+    # certification follows the reported intensity against the threshold
+    firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= hte_threshold(firms.revenue))

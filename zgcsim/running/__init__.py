@@ -1,0 +1,1 @@
+"""Running replicates: the run loop, executors, and the results folder."""
