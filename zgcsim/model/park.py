@@ -15,8 +15,9 @@ import numpy as np
 
 from zgcsim.inputs import parameters
 from zgcsim.inputs.scenario import Scenario
+from zgcsim.inputs.sectors import SECTORS
 from zgcsim.inputs.seeds import stream
-from zgcsim.model import anchors, events, land, platforms
+from zgcsim.model import anchors, events, land, platforms, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
 from zgcsim.model.contracts import sell_contracts
@@ -57,7 +58,9 @@ STREAMS = (
     "tto",
     "platforms",
     "licensing",
+    "common_shocks",
 )
+LAST_DATA_YEAR = 2017  # the last year of the zone's record the model uses
 # Global Innovation 1000 total R&D, bn US$: 702 (2017) and 782 (2018), global_list_thresholds.csv
 GI1000_GROWTH_2018 = 782 / 702 - 1
 
@@ -72,6 +75,7 @@ class ParkModel(mesa.Model):
         parameter_values: Mapping[str, float] | None = None,
         start_year: int = 2017,
         end_year: int = END_YEAR,
+        origin_year: int | None = None,
     ) -> None:
         """Build the zone at the end of the start year for one replicate.
 
@@ -81,6 +85,8 @@ class ParkModel(mesa.Model):
             parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
             start_year: the year whose end is the initial state (2017; 2013 for the calibration spin-up).
             end_year: the last simulated year.
+            origin_year: the last year of data (default: the start year, or 2017 for a spin-up from before it);
+                after it, the structural inputs of ``model/structure.py`` act. A hindcast from T passes T.
         """
         super().__init__(rng=np.random.default_rng(seed))
         self.scenario = scenario
@@ -89,6 +95,8 @@ class ParkModel(mesa.Model):
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters.defaults() | self.drawn | dict(parameter_values or {})
         self.start_year, self.end_year = start_year, end_year
+        self.origin_year = origin_year if origin_year is not None else max(start_year, LAST_DATA_YEAR)
+        self.common_shocks = structure.CommonShocks(self.params, self.streams["common_shocks"])
         self.base = parameters.baseline(self.params, start_year)
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
@@ -116,10 +124,13 @@ class ParkModel(mesa.Model):
         self.standards_created = int(self.base["standards"])
         self.entrants_year = int((self.firms.age < 1.0).sum())  # the start year's entry cohort
         self.land = land.Land()
+        self.common_growth = np.zeros(len(SECTORS))  # yearly log-growth shock by sector (zero up to the origin)
         self.export_controlled: set[int] = set()  # indices of the export-control events already applied
         ctx = self._context()
         set_rd_fixed_effects(self.firms, ctx)
-        self.knowledge_scale = anchors.knowledge_scales(self.firms, self.params, self.base, ctx.streams["contracts"])
+        self.knowledge_scale = anchors.knowledge_scales(
+            self.firms, self.params, self.base, ctx.streams["contracts"], start_year
+        )
         platforms.seed_platforms(self.firms, self.params, self.base["platforms"])
         self.gi1000_cutoff_usd_m = anchors.global_list_cutoff(self.firms, self.base["global_list_firms"], start_year)
         self.params["ipo_filing_rate"] = anchor_filing_rate(
@@ -130,7 +141,10 @@ class ParkModel(mesa.Model):
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
-        return StepContext(self.year, self.quarter, self.step_index, self.levers, self.params, self.streams)
+        ctx = StepContext(self.year, self.quarter, self.step_index, self.levers, self.params, self.streams)
+        ctx.origin_step = 4 * (self.origin_year - self.start_year)
+        ctx.common_growth = self.common_growth
+        return ctx
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
@@ -141,8 +155,9 @@ class ParkModel(mesa.Model):
     def step(self) -> None:
         """Advance the zone one quarter.
 
-        1. Policy: levers in force at mid-quarter; events (demand shocks, export controls); TTO funding and
-           set-up; yearly (Q1) land capacity and the global-list cut-off.
+        1. Structure and policy: after the origin year (Q1), the after-origin parameters and the year's common
+           demand shocks (model/structure.py); levers in force at mid-quarter; events (demand shocks, export
+           controls); TTO funding and set-up; yearly (Q1) land capacity and the global-list cut-off.
         2. Year start (Q1): reset the year's accumulators.
         3. Universities and institutes research: disclosures, licences to firms, spin-offs.
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
@@ -162,7 +177,11 @@ class ParkModel(mesa.Model):
         quarter_end = quarter_end - dt.timedelta(days=quarter_end.day)
         f = self.firms
 
-        # 1. policy
+        # 1. policy; structure after the origin
+        if self.quarter == 1 and self.year > self.origin_year:
+            if self.year == self.origin_year + 1:
+                self.params = structure.after_origin(self.params)
+            self.common_growth = self.common_shocks.next_year()
         self.levers = self.scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)
@@ -239,6 +258,7 @@ class ParkModel(mesa.Model):
         while self.year < self.end_year or self.quarter < 4:
             self.step()
         self.release()
+        self.drawn.update(self.common_shocks.summary())
         return self.history
 
     def release(self) -> None:
