@@ -108,3 +108,24 @@ def test_target_table_pairs_runs_by_replicate():
     assert out.loc["a", "p_attain"] == pytest.approx(0.25)  # only 60
     assert out.loc["b", "p_attain"] == pytest.approx(0.5)  # 60 and 70
     assert out.loc["b", "diff_p"] == pytest.approx(0.25)
+
+
+def test_sme_deduction_applies_to_sme_size_firms_from_2017(no_new_policy):
+    from zgcsim.model.rd import super_deduction
+
+    from conftest import make_firms
+
+    firms = make_firms(
+        employees=np.array([50.0, 50.0, 2000.0]),
+        revenue=np.array([0.5, 5.0, 0.5]),
+        manufacturer=np.array([False, False, False]),
+    )
+    p = {"tech_sme_registration_share": 0.6}
+    levers_2016 = no_new_policy.levers_on(__import__("datetime").date(2016, 6, 1))
+    levers_2017 = no_new_policy.levers_on(__import__("datetime").date(2017, 6, 1))
+    assert super_deduction(firms, levers_2016, p).tolist() == [0.5, 0.5, 0.5]
+    # only the first firm is of SME size (staff and revenue); it takes 50 % + 0.6 x (75 % - 50 %) in expectation
+    assert super_deduction(firms, levers_2017, p) == pytest.approx([0.65, 0.5, 0.5])
+    # from 2018 the general rate is 75 % under the action plan: SMEs gain nothing more
+    plan_2018 = levers_2017 | {"rd_super_deduction": 0.75}
+    assert super_deduction(firms, plan_2018, p) == pytest.approx([0.75, 0.75, 0.75])

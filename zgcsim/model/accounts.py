@@ -6,6 +6,7 @@ import numpy as np
 
 from zgcsim.model.context import StepContext
 from zgcsim.model.firms import FIELDS, FirmTable
+from zgcsim.model.rd import super_deduction, tax_rate
 
 
 def reset_year(firms: FirmTable) -> None:
@@ -19,10 +20,6 @@ def close_year(firms: FirmTable, ctx: StepContext) -> None:
     """Year end: the year's profit becomes last year's; corporate tax with the super-deduction (rows 11-12)."""
     p, lv = ctx.params, ctx.levers
     firms.profit_last = firms.y_profit.copy()
-    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
-    s = np.where(
-        firms.manufacturer,
-        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
-        lv["rd_super_deduction"],
-    )
+    tau = tax_rate(firms, lv, p)
+    s = super_deduction(firms, lv, p)
     firms.y_tax = tau * np.maximum(firms.y_profit - s * firms.y_rd_reported, 0.0)

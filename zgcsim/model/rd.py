@@ -14,19 +14,41 @@ from zgcsim.model.population import hte_threshold
 NOTCH_MARGIN = 0.001  # firms that jump to an HTE threshold land 0.1 pp above it (a safety margin, ours)
 
 
+def tax_rate(firms: FirmTable, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """Each firm's corporate income-tax rate: the HTE rate for certified firms, the standard rate otherwise."""
+    return np.where(firms.hte, levers["hte_tax_rate"], p["cit_standard"])
+
+
+def tech_sme_size(firms: FirmTable) -> np.ndarray:
+    """Firms of technology-based-SME size: at most 500 staff and 2 亿元 revenue (国科发政〔2017〕115号).
+
+    The rule also caps assets at 2 亿元, which the model does not hold; revenue stands in for it.
+    """
+    return (firms.employees <= 500) & (firms.revenue <= 2.0)
+
+
+def super_deduction(firms: FirmTable, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """Each firm's extra deduction of R&D: the general rate, or a higher rate that applies to it.
+
+    Manufacturers take their rate where higher (from the 2021 rule). Firms of technology-based-SME size take
+    the SME rate where higher (75 % from 2017, 财税〔2017〕34号) for the drawn share of them that is registered
+    (``tech_sme_registration_share``): the expected rate, since registration is not held per firm.
+    """
+    general = levers["rd_super_deduction"]
+    s = np.where(firms.manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+    sme = general + p["tech_sme_registration_share"] * max(levers["rd_super_deduction_sme"] - general, 0.0)
+    return np.where(tech_sme_size(firms), np.maximum(s, sme), s)
+
+
 def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     """Return each firm's after-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2).
 
-    tau is 25 % or the HTE rate; s is the super-deduction (the manufacturers' rate where higher, from the 2021
-    rule); delta is 1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
+    tau is 25 % or the HTE rate (``tax_rate``); s is the firm's super-deduction (``super_deduction``); delta is
+    1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
     """
     p, lv = ctx.params, ctx.levers
-    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
-    s = np.where(
-        firms.manufacturer,
-        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
-        lv["rd_super_deduction"],
-    )
+    tau = tax_rate(firms, lv, p)
+    s = super_deduction(firms, lv, p)
     delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
     return 1.0 - tau * (1.0 + s) * delta
 
