@@ -86,7 +86,7 @@ def test_decomposition_finds_the_only_source_of_spread():
             pd.DataFrame({"scenario": "s", "replicate": range(n), "input": "employees_2017", "value": noise_input}),
         ]
     )
-    shares = decompose(table, inputs).set_index("component")["share"]
+    shares = decompose(table, inputs).set_index("component")["share"]  # one scenario: levels only
     assert shares.sum() == pytest.approx(1.0)
     assert shares["structural_inputs"] > 0.95
     assert shares["baseline_inputs"] < 0.03
@@ -129,3 +129,29 @@ def test_sme_deduction_applies_to_sme_size_firms_from_2017(no_new_policy):
     # from 2018 the general rate is 75 % under the action plan: SMEs gain nothing more
     plan_2018 = levers_2017 | {"rd_super_deduction": 0.75}
     assert super_deduction(firms, plan_2018, p) == pytest.approx([0.75, 0.75, 0.75])
+
+
+def test_decomposition_of_a_paired_difference_names_the_policy_effect():
+    rng = np.random.default_rng(1)
+    n = 200
+    effect, regime = rng.uniform(0, 2, n), rng.uniform(0, 1, n)
+    base = np.exp(regime + rng.normal(0, 0.01, n))
+    plan = base * np.exp(0.2 * effect)  # the policy's effect scales with the drawn multiplier, nothing else
+    table = pd.concat(
+        [
+            pd.DataFrame({"scenario": s, "replicate": range(n), "year": 2022, "indicator": "x", "value": v})
+            for s, v in (("base", base), ("plan", plan))
+        ]
+    )
+    inputs = pd.concat(
+        [
+            pd.DataFrame({"scenario": s, "replicate": range(n), "input": name, "value": v})
+            for s in ("base", "plan")
+            for name, v in (("policy_effect_tto", effect), ("headcount_regime", regime))
+        ]
+    )
+    out = decompose(table, inputs)
+    diff = out[out["of"] == "difference from base"].set_index("component")["share"]
+    assert diff["policy_effects"] > 0.95
+    level = out[(out["of"] == "value") & (out["scenario"] == "base")].set_index("component")["share"]
+    assert level["structural_inputs"] > 0.95

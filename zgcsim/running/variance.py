@@ -63,39 +63,67 @@ def _adjusted_r2(y: np.ndarray, x: np.ndarray) -> float:
     return max(0.0, 1.0 - (1.0 - r2) * (n - 1) / (n - k - 1))
 
 
+def _shares(value: np.ndarray, model: np.ndarray, drawn: pd.DataFrame, groups: dict[str, list[str]]) -> dict | None:
+    """Component shares of the variance of ``value`` (already on the log scale), ``model`` its simulator part."""
+    total = value.var()
+    if not np.isfinite(total) or total == 0:
+        return None
+    shares = dict.fromkeys(COMPONENTS, 0.0)
+    shares["discrepancy"] = min(1.0, (value - model).var() / total)
+    simulator = 1.0 - shares["discrepancy"]
+    if model.var() > 0:
+        for component, names in groups.items():
+            if names:
+                shares[component] = simulator * _adjusted_r2(model, drawn[names].to_numpy(float))
+        explained = sum(shares[c] for c in COMPONENTS if c not in ("discrepancy", "chance_and_interactions"))
+        if explained > simulator:  # first-order shares estimated from few runs can overshoot: rescale
+            for c in groups:
+                shares[c] *= simulator / explained
+            explained = simulator
+        shares["chance_and_interactions"] = simulator - explained
+    return shares | {"variance": total}
+
+
 def decompose(table: pd.DataFrame, inputs: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
     """Share of the variance of each indicator's log value in ``year`` by component, per scenario.
 
-    Returns ``scenario, indicator, component, share`` (shares of one indicator sum to 1) and ``variance`` (of the
-    log value). Indicators that are zero or constant in some run are left out.
+    Returns ``scenario, of, indicator, component, share, variance``: ``of`` is ``value`` for the scenario's own
+    values, and ``difference from <first scenario>`` for the paired difference of log values from the first
+    scenario (there, chance is what does not pair out, and ``policy_effects`` is the share the policy-effect
+    uncertainty takes in the policy's effect). Shares of one row group sum to 1; ``variance`` is of the log value
+    (or log ratio). Indicators that are zero in some run, or constant, are left out.
     """
     final = table[table["year"] == year]
+    scenarios = list(final["scenario"].unique())
+    logs: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     rows = []
-    for scenario, runs in final.groupby("scenario", sort=False):
+    for scenario in scenarios:
+        runs = final[final["scenario"] == scenario]
         drawn = inputs[inputs["scenario"] == scenario].pivot(index="replicate", columns="input", values="value")
         drawn = drawn.loc[:, drawn.std() > 0]
         groups = {c: [n for n in drawn.columns if input_component(n) == c] for c in COMPONENTS}
+        logs[scenario] = {}
         for indicator, series in runs.groupby("indicator", sort=False):
             series = series.set_index("replicate").reindex(drawn.index)
             value = series["value"].to_numpy(float)
             model = series["model_value"].to_numpy(float) if "model_value" in series else value
-            if (value <= 0).any() or (model <= 0).any() or np.log(value).var() == 0:
+            if (value <= 0).any() or (model <= 0).any():
                 continue
-            total = np.log(value).var()
-            shares = dict.fromkeys(COMPONENTS, 0.0)
-            shares["discrepancy"] = min(1.0, np.log(value / model).var() / total)
-            y = np.log(model)
-            simulator = 1.0 - shares["discrepancy"]
-            if y.var() > 0:
-                for component, names in groups.items():
-                    if names:
-                        shares[component] = simulator * _adjusted_r2(y, drawn[names].to_numpy(float))
-                explained = sum(shares[c] for c in COMPONENTS if c not in ("discrepancy", "chance_and_interactions"))
-                if explained > simulator:  # first-order shares estimated from few runs can overshoot: rescale
-                    for c in groups:
-                        shares[c] *= simulator / explained
-                    explained = simulator
-                shares["chance_and_interactions"] = simulator - explained
-            for component, share in shares.items():
-                rows.append((scenario, indicator, component, share, total))
-    return pd.DataFrame(rows, columns=["scenario", "indicator", "component", "share", "variance"])
+            logs[scenario][indicator] = (np.log(value), np.log(model))
+            targets = [("value", *logs[scenario][indicator])]
+            reference = logs[scenarios[0]].get(indicator)
+            if scenario != scenarios[0] and reference is not None:
+                targets.append(
+                    (
+                        f"difference from {scenarios[0]}",
+                        logs[scenario][indicator][0] - reference[0],
+                        logs[scenario][indicator][1] - reference[1],
+                    )
+                )
+            for of, y, y_model in targets:
+                shares = _shares(y, y_model, drawn, groups)
+                if shares is None:
+                    continue
+                total = shares.pop("variance")
+                rows.extend((scenario, of, indicator, c, share, total) for c, share in shares.items())
+    return pd.DataFrame(rows, columns=["scenario", "of", "indicator", "component", "share", "variance"])
