@@ -8,14 +8,17 @@ The step order is written once, in ``ParkModel.step``, and the code follows it l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
 
 import mesa
 import numpy as np
 
-from zgcsim.inputs import parameters
-from zgcsim.inputs.scenario import Scenario
-from zgcsim.inputs.seeds import stream
+from zgcsim.errors import UserInputError
+from zgcsim.inputs import parameters as parameters_table
+from zgcsim.inputs.scenario import Scenario, resolve_scenario
+from zgcsim.inputs.seeds import as_seed_sequence, stream
 from zgcsim.model import anchors, events, land, platforms
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
@@ -24,7 +27,7 @@ from zgcsim.model.entry import entrant_counts, make_entrants
 from zgcsim.model.exit import exit_firms
 from zgcsim.model.firms import FirmView
 from zgcsim.model.growth import grow
-from zgcsim.model.indicators import compute_all
+from zgcsim.model.indicators import REGISTRY, compute_all
 from zgcsim.model.institutions import (
     University,
     assign_funding,
@@ -62,34 +65,73 @@ STREAMS = (
 GI1000_GROWTH_2018 = 782 / 702 - 1
 
 
+def indicator_reporters() -> dict[str, Callable[[ParkModel], float]]:
+    """Mesa model reporters: ``year``, the last year whose indicators are complete, and that year's indicators.
+
+    The collector is called at the end of every quarter (``mesa.batch_run`` reads its rows by step number), so
+    a year's indicators appear from its fourth quarter on; the first three quarters of a year repeat the year
+    before. One row per year: the rows whose ``quarter`` is 4, or ``data_collection_period=4`` in ``batch_run``
+    (its rows then hold the start year and every simulated year once).
+    """
+    reporters: dict[str, Callable[[ParkModel], float]] = {
+        "year": lambda m: max(m.history),
+        "quarter": lambda m: m.quarter,
+    }
+    for key in REGISTRY:
+        reporters[key] = partial(_latest_indicator, key=key)
+    return reporters
+
+
+def _latest_indicator(model: ParkModel, key: str) -> float:
+    return model.history[max(model.history)][key]
+
+
 class ParkModel(mesa.Model):
     """The zone: an array-held enterprise population, university and investor agents, exchanges, policy."""
 
     def __init__(
         self,
-        scenario: Scenario,
-        seed: np.random.SeedSequence,
+        scenario: Scenario | str | Path = "no_new_policy",
+        rng: int | np.random.SeedSequence | None = None,
         parameter_values: Mapping[str, float] | None = None,
         start_year: int = 2017,
         end_year: int = END_YEAR,
+        **parameters: float,
     ) -> None:
         """Build the zone at the end of the start year for one replicate.
 
+        Follows Mesa's conventions (SPEC-7 ``rng``), so ``ParkModel(scenario="action_plan", rng=42)`` works and
+        ``mesa.batch_run`` can vary any behavioural parameter by name (``n_firms_2017=3000``).
+
         Args:
-            scenario: the resolved scenario (lever schedules, events, uncertain-input ranges).
-            seed: the replicate's seed; every random draw comes from named streams spawned from it.
+            scenario: a scenario: a ``Scenario``, the name of a library scenario or the path of a TOML file.
+            rng: the replicate's seed; every random draw comes from named streams spawned from it. A
+                ``SeedSequence`` is used as is (``seeds.replicate_seed(root, r)`` is replicate ``r`` of a
+                ``zgcsim run --seed root``); an int ``s`` means replicate 0 of root seed ``s``, so
+                ``ParkModel(sc, rng=s)`` reproduces the first replicate of ``zgcsim run --seed s``; None draws
+                fresh entropy.
             parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
             start_year: the year whose end is the initial state (2017; 2013 for the calibration spin-up).
             end_year: the last simulated year.
+            **parameters: further overrides by name, on top of ``parameter_values``.
+
+        Raises:
+            UserInputError: a parameter name that is not in the parameter table.
         """
+        seed = as_seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(seed))
+        scenario = resolve_scenario(scenario)
+        unknown = sorted(set(parameters) - set(parameters_table.BY_NAME))
+        if unknown:
+            raise UserInputError(f"unknown parameter(s) {', '.join(unknown)}", key="parameters")
+        parameter_values = {**dict(parameter_values or {}), **parameters}
         self.scenario = scenario
         self.streams = {name: stream(seed, name) for name in STREAMS}
-        self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
+        self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
-        self.params = parameters.defaults() | self.drawn | dict(parameter_values or {})
+        self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
         self.start_year, self.end_year = start_year, end_year
-        self.base = parameters.baseline(self.params, start_year)
+        self.base = parameters_table.baseline(self.params, start_year)
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
         self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
@@ -127,6 +169,7 @@ class ParkModel(mesa.Model):
         )
         seed_listing_pipeline(self.firms, self.exchanges[0], self.params["ipo_filing_rate"], self.streams["listing"])
         self.history[start_year] = compute_all(self)
+        self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
@@ -233,6 +276,8 @@ class ParkModel(mesa.Model):
         if self.quarter == 4:
             self.history[self.year] = compute_all(self)
             f.compact()
+        self.datacollector.collect(self)
+        self.running = self.year < self.end_year or self.quarter < 4
 
     def run(self) -> dict[int, dict[str, float]]:
         """Run to the last quarter of the end year; return the indicators by year (start year to end year)."""
