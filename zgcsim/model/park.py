@@ -146,9 +146,14 @@ class ParkModel(mesa.Model):
         self.exchanges = build_exchanges(self, self.params)
         # round size per unit of the size factor in the start year's rounds: later rounds keep that scale
         backed = self.firms.y_vc > 0
-        self.params["vc_round_median"] = float(
-            np.median(self.firms.y_vc[backed] / round_size_factor(self.firms.revenue[backed])) if backed.any() else 0.2
-        )
+        # values derived from the start population (model state, not parameters: no design or calibration sets them)
+        self.derived: dict[str, float] = {
+            "vc_round_median": float(
+                np.median(self.firms.y_vc[backed] / round_size_factor(self.firms.revenue[backed]))
+                if backed.any()
+                else 0.2
+            )
+        }
         weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
@@ -164,16 +169,18 @@ class ParkModel(mesa.Model):
         self.knowledge_scale = anchors.knowledge_scales(self.firms, self.params, self.base, ctx.streams["contracts"])
         platforms.seed_platforms(self.firms, self.params, self.base["platforms"])
         self.gi1000_cutoff_usd_m = anchors.global_list_cutoff(self.firms, self.base["global_list_firms"], start_year)
-        self.params["ipo_filing_rate"] = anchor_filing_rate(
+        self.derived["ipo_filing_rate"] = anchor_filing_rate(
             self.firms, self.exchanges, self.levers, self.base["new_listings"]
         )
-        seed_listing_pipeline(self.firms, self.exchanges[0], self.params["ipo_filing_rate"], self.streams["listing"])
+        seed_listing_pipeline(self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.streams["listing"])
         self.history[start_year] = compute_all(self)
         self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
-        return StepContext(self.year, self.quarter, self.step_index, self.levers, self.params, self.streams)
+        return StepContext(
+            self.year, self.quarter, self.step_index, self.levers, self.params, self.streams, self.derived
+        )
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""

@@ -36,7 +36,7 @@ _HAZARD_BY_QUARTER_OF_AGE = np.interp(np.arange(0, 41, 0.25), _HAZARD_AGES, _HAZ
 def round_size_factor(revenue: np.ndarray) -> np.ndarray:
     """How a venture round's size rises with the firm's revenue (亿元): sqrt(0.1 + revenue) (ours).
 
-    The start population's rounds and the funds' later rounds (``finance.round_sizes``) share it, so the
+    The start population's rounds and the funds' later rounds (``venture.round_sizes``) share it, so the
     later rounds can keep the start year's scale.
     """
     return np.sqrt(0.1 + revenue)

@@ -21,20 +21,19 @@ from zgcsim.model.population import round_size_factor
 ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
 
 
-def round_sizes(firms: FirmTable, rows: np.ndarray, p: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+def round_sizes(firms: FirmTable, rows: np.ndarray, median: float, rng: np.random.Generator) -> np.ndarray:
     """Round sizes (亿元) for the firms at ``rows`` (any shape).
 
     Lognormal with s.d. ``ROUND_SIGMA``, times ``round_size_factor`` of revenue; the median per unit of that
-    factor is ``vc_round_median``, set on the start year's rounds (``ParkModel``), so deals stay as large as the
-    start population's and their number follows the money.
+    factor, ``median``, is set on the start year's rounds (``ParkModel.derived["vc_round_median"]``), so deals
+    stay as large as the start population's and their number follows the money.
     """
-    median = p["vc_round_median"]
     return rng.lognormal(np.log(median), ROUND_SIGMA, rows.shape) * round_size_factor(firms.revenue[rows])
 
 
-def mean_round_size(firms: FirmTable, rows: np.ndarray, p: dict[str, float]) -> float:
-    """Expected size (亿元) of a ``round_sizes`` round in a firm drawn at random from ``rows``."""
-    lognormal_mean = p["vc_round_median"] * np.exp(ROUND_SIGMA**2 / 2)
+def mean_round_size(firms: FirmTable, rows: np.ndarray, median: float) -> float:
+    """Expected size (亿元) of a ``round_sizes`` round of median ``median`` in a firm drawn at random from ``rows``."""
+    lognormal_mean = median * np.exp(ROUND_SIGMA**2 / 2)
     return lognormal_mean * float(round_size_factor(firms.revenue[rows]).mean())
 
 
@@ -79,7 +78,7 @@ class VentureFund(mesa.Agent):
             return 0.0
         signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(len(seen))
         ranked = seen[np.argsort(-signal)]
-        sizes = round_sizes(firms, ranked, ctx.params, rng)
+        sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], rng)
         cumulative = np.cumsum(sizes)
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
@@ -180,7 +179,7 @@ def invest_private(
     """
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
-    mean_deal = mean_round_size(firms, candidates, ctx.params)
+    mean_deal = mean_round_size(firms, candidates, ctx.derived["vc_round_median"])
     draws = int(np.clip(2.0 * budgets.max() / mean_deal, 300, 20 * len(candidates)))
     seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)
@@ -189,7 +188,7 @@ def invest_private(
     signal[repeat] = -np.inf
     order = np.argsort(-signal, axis=1)
     ranked = np.take_along_axis(seen, order, axis=1)
-    sizes = round_sizes(firms, ranked, ctx.params, rng)
+    sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], rng)
     sizes[np.take_along_axis(repeat, order, axis=1)] = 0.0
     before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
     amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)
