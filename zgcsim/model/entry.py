@@ -11,8 +11,15 @@ import numpy as np
 from zgcsim.inputs.sectors import SECTORS
 from zgcsim.model.context import QUARTER, StepContext
 from zgcsim.model.firms import FIELDS, FirmTable
+from zgcsim.model.knowledge import steady_stock
+from zgcsim.model.talent import talent_programme_effect
 
-DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4
+DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4  # firms.ORIGINS
+
+
+def incubated(firms: FirmTable) -> np.ndarray:
+    """Mask of incubator graduates in their first three years (the incubator's growth and survival effects)."""
+    return (firms.origin == INCUBATOR) & (firms.age < 3)
 
 
 def entrant_counts(n_firms: int, spinoffs: int, ctx: StepContext) -> dict[int, int]:
@@ -24,7 +31,7 @@ def entrant_counts(n_firms: int, spinoffs: int, ctx: StepContext) -> dict[int, i
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["entry"]
     de_novo = int(rng.poisson(p["startup_entry_rate"] * n_firms * QUARTER))
-    returnee_share = p["returnee_founder_share"] * lv["talent_programme"] ** p["talent_programme_elasticity"]
+    returnee_share = p["returnee_founder_share"] * talent_programme_effect(lv, p)
     returnees = int(rng.poisson(de_novo * returnee_share))
     incubated = int(rng.poisson(lv["incubator_capacity"] * QUARTER))
     return {DE_NOVO: de_novo, SPIN_OFF: spinoffs, RETURNEE: returnees, INCUBATOR: incubated}
@@ -54,7 +61,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     col["va_ratio0"] = np.array([s.va_ratio for s in SECTORS])[col["sector"]] * rng.lognormal(0, 0.25, k) * 1.0
     intensity = np.clip(0.08 * rng.lognormal(0, 0.6, k), 0.005, 0.5)
     col["rd_intensity"] = intensity
-    col["rd_stock"] = intensity * revenue / (0.12 + p["rd_depreciation"]) + 0.02 * (origin == SPIN_OFF)
+    col["rd_stock"] = steady_stock(intensity * revenue, p) + 0.02 * (origin == SPIN_OFF)
     col["knowledge0"] = col["rd_stock"].copy()
     col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], k)
     col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(2, k), 0)

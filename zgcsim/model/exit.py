@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 from zgcsim.model.population import exit_hazard_by_age
 
@@ -21,7 +22,7 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     cutoff = np.partition(sample, len(sample) // 5)[len(sample) // 5] if len(sample) else 0.0
     hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
     hazard = hazard * np.where(firms.listed, 0.1, 1.0)
-    hazard = hazard * np.where((firms.origin == 4) & (firms.age < 3), p["incubator_survival_factor"], 1.0)
+    hazard = hazard * np.where(incubated(firms), p["incubator_survival_factor"], 1.0)
     # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with its square root
     # (0.3 at 10 亿元, 0.03 at 1 000 亿元: the zone's largest firms, which hold many patents, almost never close)
     hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext, power
+from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 
 
@@ -27,12 +28,11 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
 
     young = np.exp(-np.log(2.0) / 3.0 * firms.age)
     vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (ctx.time - np.nan_to_num(firms.vc_last_year) < 2)
-    incubated = (firms.origin == 4) & (firms.age < 3)
     drift = (
         p["demand_growth"]
         + p["young_growth_premium"] * young
         + vc_boost
-        + p["incubator_growth_boost"] * incubated
+        + p["incubator_growth_boost"] * incubated(firms)
         + ctx.platform_boost[firms.sector] * (firms.age < 5)
         + 0.03 * firms.team_quality
         - ctx.congestion

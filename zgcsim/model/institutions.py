@@ -25,9 +25,8 @@ class University(mesa.Agent):
         self.tto = tto  # runs a market-oriented professional TTO (the plan's definition)
         self.funded = False  # supported under the TTO lever
         self.tto_staff = BASE_TTO_STAFF if tto else 0.0
-        self.disclosures = 0  # this quarter
-        self.licences_year = 0
-        self.spinoffs_year = 0
+        # licence income of the year, 亿元: read by no indicator yet, but its draws are part of the TTO stream's
+        # sequence, so dropping them would shift every later TTO draw
         self.licence_income_year = 0.0
 
     def review_tto(self, params: dict[str, float], staff_subsidy: float, rng: np.random.Generator) -> None:
@@ -40,8 +39,7 @@ class University(mesa.Agent):
         self.tto_staff = (BASE_TTO_STAFF + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
 
     def reset_year(self) -> None:
-        """Zero the yearly counters."""
-        self.licences_year = self.spinoffs_year = 0
+        """Zero the yearly licence income."""
         self.licence_income_year = 0.0
 
 
@@ -75,9 +73,6 @@ def research_quarter(
     )
     for i, u in enumerate(institutions):
         u.budget = float(budget[i])
-        u.disclosures = int(disclosures[i])
-        u.licences_year += int(licences[i])
-        u.spinoffs_year += int(spinoffs[i])
         u.licence_income_year += float(income_by[i])
     return int(licences.sum()), int(spinoffs.sum())
 

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
-from zgcsim.model.firms import FirmTable
+from zgcsim.model.firms import FirmTable, reported_intensity
 
 Rule = Callable[[FirmTable], np.ndarray]
 
@@ -37,7 +37,6 @@ class StockExchange(mesa.Agent):
         self.lag_quarters = lag_quarters
         self.valuation = valuation
         self.rule = rule
-        self.listings_year = 0
 
     def is_open(self, levers: dict[str, float]) -> bool:
         """Whether the venue takes filings under the levers in force."""
@@ -46,10 +45,6 @@ class StockExchange(mesa.Agent):
     def eligible(self, firms: FirmTable) -> np.ndarray:
         """Mask of firms meeting this venue's listing rules."""
         return self.rule(firms)
-
-
-def _reported(firms: FirmTable) -> np.ndarray:
-    return firms.rd_intensity + firms.relabel_intensity
 
 
 def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchange]:
@@ -80,8 +75,8 @@ def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchang
             2,
             p["star_valuation_multiple"],
             lambda f: (
-                ((f.revenue >= 1.0) & (_reported(f) >= 0.08))
-                | ((f.vc_total > 0) & (f.revenue >= 0.3) & (_reported(f) >= 0.15))
+                ((f.revenue >= 1.0) & (reported_intensity(f) >= 0.08))
+                | ((f.vc_total > 0) & (f.revenue >= 0.3) & (reported_intensity(f) >= 0.15))
             ),
         ),
         StockExchange(
@@ -125,8 +120,6 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     approved = due & firms.active & (rng.random(n) < 0.8)
     firms.listed = firms.listed | approved
     firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
-    for e in exchanges:
-        e.listings_year += int((approved & (firms.ipo_exchange == e.index)).sum())
     firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
 
     delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)

@@ -200,7 +200,7 @@ class ParkModel(mesa.Model):
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
         7. Knowledge production: R&D stock, patents, grants and lapses, PCT, standards (Q4); contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
-        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
+        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
         11. Statistics (Q4): the year's indicators; exited firms are dropped.
         """
@@ -270,7 +270,7 @@ class ParkModel(mesa.Model):
             platforms.open_platforms(f, self.levers, self.params, self.streams["platforms"])
         file_and_list(f, self.exchanges, ctx)
         if self.quarter == 4:
-            close_year(f, ctx)
+            close_year(f)
 
         # 10. exits
         leaving = exit_firms(f, ctx)

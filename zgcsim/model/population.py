@@ -13,8 +13,9 @@ import numpy as np
 
 from zgcsim.inputs.parameters import baseline
 from zgcsim.inputs.sectors import SECTORS
-from zgcsim.model.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
+from zgcsim.model.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag, returnee_share
 from zgcsim.model.global_lists import fortune_threshold_yi
+from zgcsim.model.knowledge import pct_weight, steady_stock
 
 HTE_SMALL, HTE_MID = 0.5, 2.0  # 亿元: revenue brackets of the HTE R&D thresholds (priors.md row 13)
 
@@ -153,7 +154,7 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     real = np.where(bunch, reported - p["relabel_share"] * (reported - intensity), intensity)
     col["rd_intensity"], col["relabel_intensity"] = real, reported - real
     col["hte"] = col["hte_eligible"] & (reported >= threshold)
-    col["rd_stock"] = real * revenue / (0.12 + p["rd_depreciation"])  # perpetual inventory at 12 %/yr growth
+    col["rd_stock"] = steady_stock(real * revenue, p)
     col["knowledge0"] = col["rd_stock"].copy()
 
     # profit: margins spread around the drawn 2017 zone margin; young and small firms lose money more often
@@ -175,7 +176,7 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     col["returnees"] = talent_w * b["talent"] / talent_w.sum()
     col["y_pct"] = _allocate(
         b["pct"],
-        weight * (revenue / 0.25) ** p["pct_size_elasticity"] * (1 + col["returnees"] / col["employees"] * 10),
+        weight * pct_weight(revenue, returnee_share(col["returnees"], col["employees"]), p),
         rng,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import StepContext
-from zgcsim.model.firms import FirmTable
+from zgcsim.model.firms import FirmTable, reported_intensity
 from zgcsim.model.population import hte_threshold
 
 NOTCH_MARGIN = 0.001  # firms that jump to an HTE threshold land 0.1 pp above it (a safety margin, ours)
@@ -21,13 +21,23 @@ def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     rule); delta is 1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
     """
     p, lv = ctx.params, ctx.levers
-    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
-    s = np.where(
-        firms.manufacturer,
-        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
-        lv["rd_super_deduction"],
-    )
     delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
+    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms.manufacturer, lv), delta)
+
+
+def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """Corporate income tax rate: the HTE rate for certified firms, the standard 25 % otherwise (row 11)."""
+    return np.where(hte, levers["hte_tax_rate"], p["cit_standard"])
+
+
+def super_deduction(manufacturer: np.ndarray, levers: dict[str, float]) -> np.ndarray:
+    """R&D super-deduction rate: the manufacturers' rate where it is higher (the 2021 rule), else the general one."""
+    general = levers["rd_super_deduction"]
+    return np.where(manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+
+
+def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:
+    """After-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2)."""
     return 1.0 - tau * (1.0 + s) * delta
 
 
@@ -65,7 +75,7 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + NOTCH_MARGIN)
     rho = p["relabel_share"]
     saving = (p["cit_standard"] - ctx.levers["hte_tax_rate"]) * np.maximum(firms.profit_last, 0.0)
-    hte_uc = 1.0 - ctx.levers["hte_tax_rate"] * (1.0 + ctx.levers["rd_super_deduction"])
+    hte_uc = cost_of_rd(ctx.levers["hte_tax_rate"], ctx.levers["rd_super_deduction"], 1.0)
     # relabelling carries an expected compliance cost of half a yuan per yuan (our assumption, a free choice)
     cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * 0.5)
     jump = candidate & (saving > cost)
@@ -73,4 +83,4 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     firms.relabel_intensity = np.where(jump, rho * gap, 0.0)
     firms.rd_intensity = real
     # certification follows the reported intensity against the threshold
-    firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= hte_threshold(firms.revenue))
+    firms.hte = firms.hte_eligible & (reported_intensity(firms) >= hte_threshold(firms.revenue))

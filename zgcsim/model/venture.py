@@ -50,8 +50,6 @@ class VentureFund(mesa.Agent):
     def __init__(self, model: mesa.Model, weight: float) -> None:
         super().__init__(model)
         self.weight = weight  # share of the private deployment this fund places
-        self.invested_year = 0.0
-        self.deals_year = 0
 
     def invest(
         self,
@@ -91,10 +89,7 @@ class VentureFund(mesa.Agent):
         available[chosen] = False
         if gvc:
             firms.gvc_backed[chosen] = True
-        placed = float(amount.sum())
-        self.invested_year += placed
-        self.deals_year += len(chosen)
-        return placed
+        return float(amount.sum())
 
 
 class GuidanceFund(VentureFund):
@@ -198,9 +193,6 @@ def invest_private(
     np.add.at(firms.vc_recent, rows, amounts)
     np.add.at(firms.y_vc, rows, amounts)
     firms.vc_last_year[rows] = ctx.time
-    for fund, placed, deals in zip(funds, amount.sum(axis=1), (amount > 0).sum(axis=1), strict=True):
-        fund.invested_year += float(placed)
-        fund.deals_year += int(deals)
     return float(amounts.sum())
 
 
