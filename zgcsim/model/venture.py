@@ -21,6 +21,17 @@ from zgcsim.model.population import round_size_factor
 ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
 
 
+def start_round_median(firms: FirmTable) -> float:
+    """Median round size per unit of ``round_size_factor`` in the start year's rounds (0.2 if there were none).
+
+    Later rounds keep that scale (``round_sizes``).
+    """
+    backed = firms.y_vc > 0
+    if not backed.any():
+        return 0.2
+    return float(np.median(firms.y_vc[backed] / round_size_factor(firms.revenue[backed])))
+
+
 def round_sizes(firms: FirmTable, rows: np.ndarray, median: float, rng: np.random.Generator) -> np.ndarray:
     """Round sizes (亿元) for the firms at ``rows`` (any shape).
 
