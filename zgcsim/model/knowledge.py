@@ -7,6 +7,8 @@ import numpy as np
 from zgcsim.model.context import QUARTER, StepContext, power
 from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag, returnee_share
 
+START_YEAR_CENTRE = sum(range(-4, 0)) / 4  # the start year's flows: the mean of steps -4 to -1 (-2.5)
+
 
 def knowledge_input(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
     """The knowledge that drives patenting: R&D stock + kappa x recent VC + licensed-in knowledge (row 20)."""
@@ -20,12 +22,12 @@ def patent_returnee_factor(share: np.ndarray, p: dict[str, float]) -> np.ndarray
 
 def pct_weight(revenue: np.ndarray, share: np.ndarray, p: dict[str, float]) -> np.ndarray:
     """Relative propensity of a firm's applications to go PCT: rising with size and with returnee staff (row 22)."""
-    return power(revenue / 0.25, p["pct_size_elasticity"]) * (1 + 10 * share)
+    return power(revenue / p["size_body_median"], p["pct_size_elasticity"]) * (1 + p["pct_returnee_factor"] * share)
 
 
 def steady_stock(spend: np.ndarray, p: dict[str, float]) -> np.ndarray:
-    """R&D stock of a firm whose spending grew steadily at 12 %/yr: perpetual inventory, spend / (g + delta)."""
-    return spend / (0.12 + p["rd_depreciation"])
+    """R&D stock of a firm whose spending grew steadily (12 %/yr): perpetual inventory, spend / (g + delta)."""
+    return spend / (p["rd_growth_before_start"] + p["rd_depreciation"])
 
 
 def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[str, float]) -> tuple[np.ndarray, int]:
@@ -45,13 +47,13 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     spend_real = firms.rd_intensity * firms.revenue * QUARTER
     old_stock = firms.rd_stock.copy()
     firms.rd_stock = firms.rd_stock * (1 - p["rd_depreciation"] * QUARTER) + spend_real
-    firms.vc_recent = firms.vc_recent * (1 - 0.5 * QUARTER)  # a round counts for about two years
+    firms.vc_recent = firms.vc_recent * (1 - p["vc_recent_decay"] * QUARTER)  # a round counts for about two years
     knowledge = knowledge_input(firms, p)
     returnees = returnee_share(firms.returnees, firms.employees)
     mean = (
         # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
         # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
-        np.exp(p["patent_propensity_trend"] * (ctx.step + 2.5) * QUARTER)
+        np.exp(p["patent_propensity_trend"] * (ctx.step - START_YEAR_CENTRE) * QUARTER)
         * knowledge_scale["applications"]
         * firms.patent_fe
         * firms.knowledge0
@@ -66,7 +68,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
         * pct_weight(firms.revenue, returnees, p)
         * lv["pct_support"] ** p["pct_support_elasticity"],
         0,
-        0.9,
+        p["probability_cap"],
     )
     pct = np.zeros(n, np.int64)
     filing = np.flatnonzero(applications)

@@ -166,8 +166,8 @@ class ParkModel(mesa.Model):
         )
         self.exchanges = build_exchanges(self, self.params)
         # values derived from the start population (model state, not parameters: no design or calibration sets them)
-        self.derived: dict[str, float] = {"vc_round_median": start_round_median(self.firms)}
-        weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
+        self.derived: dict[str, float] = {"vc_round_median": start_round_median(self.firms, self.params)}
+        weights = self.streams["vc"].lognormal(0, self.params["vc_fund_size_dispersion"], N_VENTURE_FUNDS)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
         mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
@@ -183,9 +183,11 @@ class ParkModel(mesa.Model):
         platforms.seed_platforms(self.firms, self.params, self.base["platforms"])
         self.gi1000_cutoff_usd_m = anchors.global_list_cutoff(self.firms, self.base["global_list_firms"], start_year)
         self.derived["ipo_filing_rate"] = anchor_filing_rate(
-            self.firms, self.exchanges, self.levers, self.base["new_listings"]
+            self.firms, self.exchanges, self.levers, self.base["new_listings"], self.params
         )
-        seed_listing_pipeline(self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.streams["listing"])
+        seed_listing_pipeline(
+            self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.params, self.streams["listing"]
+        )
         self.history[start_year] = compute_all(self)
         self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
         self.running = start_year < end_year  # Mesa's flag: stepping stops once the end year is done
@@ -324,7 +326,8 @@ class ParkModel(mesa.Model):
         leaving = exit_firms(self.firms, ctx)
         self.last_exits = self.firms.uid[leaving]
         if self.quarter == 4:
-            self.market.close_year(exit_prospect(self.firms, self.exchanges, self.levers, self.levers_start))
+            prospect = exit_prospect(self.firms, self.exchanges, self.levers, self.levers_start, self.params)
+            self.market.close_year(prospect)
 
     def _statistics(self) -> None:
         """Stage 11: the quarter's patent stock; in Q4 the year's indicators, then exited firms are dropped."""

@@ -18,34 +18,34 @@ from zgcsim.model.firms import FirmTable
 from zgcsim.model.listing import StockExchange, fastest_venue
 from zgcsim.model.population import round_size_factor
 
-ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
 
-
-def start_round_median(firms: FirmTable) -> float:
-    """Median round size per unit of ``round_size_factor`` in the start year's rounds (0.2 if there were none).
+def start_round_median(firms: FirmTable, p: dict[str, float]) -> float:
+    """Median round size per unit of ``round_size_factor`` in the start year's rounds (a fallback if none).
 
     Later rounds keep that scale (``round_sizes``).
     """
     backed = firms.y_vc > 0
     if not backed.any():
-        return 0.2
-    return float(np.median(firms.y_vc[backed] / round_size_factor(firms.revenue[backed])))
+        return p["vc_round_median_fallback"]
+    return float(np.median(firms.y_vc[backed] / round_size_factor(firms.revenue[backed], p)))
 
 
-def round_sizes(firms: FirmTable, rows: np.ndarray, median: float, rng: np.random.Generator) -> np.ndarray:
+def round_sizes(
+    firms: FirmTable, rows: np.ndarray, median: float, p: dict[str, float], rng: np.random.Generator
+) -> np.ndarray:
     """Round sizes (亿元) for the firms at ``rows`` (any shape).
 
-    Lognormal with s.d. ``ROUND_SIGMA``, times ``round_size_factor`` of revenue; the median per unit of that
+    Lognormal with s.d. ``vc_round_sigma``, times ``round_size_factor`` of revenue; the median per unit of that
     factor, ``median``, is set on the start year's rounds (``ParkModel.derived["vc_round_median"]``), so deals
     stay as large as the start population's and their number follows the money.
     """
-    return rng.lognormal(np.log(median), ROUND_SIGMA, rows.shape) * round_size_factor(firms.revenue[rows])
+    return rng.lognormal(np.log(median), p["vc_round_sigma"], rows.shape) * round_size_factor(firms.revenue[rows], p)
 
 
-def mean_round_size(firms: FirmTable, rows: np.ndarray, median: float) -> float:
+def mean_round_size(firms: FirmTable, rows: np.ndarray, median: float, p: dict[str, float]) -> float:
     """Expected size (亿元) of a ``round_sizes`` round of median ``median`` in a firm drawn at random from ``rows``."""
-    lognormal_mean = median * np.exp(ROUND_SIGMA**2 / 2)
-    return lognormal_mean * float(round_size_factor(firms.revenue[rows]).mean())
+    lognormal_mean = median * np.exp(p["vc_round_sigma"] ** 2 / 2)
+    return lognormal_mean * float(round_size_factor(firms.revenue[rows], p).mean())
 
 
 def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
@@ -87,7 +87,7 @@ class VentureFund(mesa.Agent):
             return 0.0
         signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(len(seen))
         ranked = seen[np.argsort(-signal)]
-        sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], rng)
+        sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], ctx.params, rng)
         cumulative = np.cumsum(sizes)
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
@@ -116,21 +116,25 @@ class GuidanceFund(VentureFund):
 
 
 def _listing_value(
-    firms: FirmTable, pool: np.ndarray, exchanges: list[StockExchange], levers: dict[str, float]
+    firms: FirmTable, pool: np.ndarray, exchanges: list[StockExchange], levers: dict[str, float], discount: float
 ) -> float:
     """Mean listing value over the firms in ``pool`` (a mask).
 
-    Each firm's value is the valuation of its fastest eligible venue (zero if none), discounted 10 % a year
+    Each firm's value is the valuation of its fastest eligible venue (zero if none), discounted by ``discount`` a year
     over the venue's lag; the mean is scaled by the listing-support lever.
     """
     venue = fastest_venue(firms, exchanges, levers)[pool]
     by_index = sorted(exchanges, key=lambda e: e.index)
-    valuation = np.array([e.valuation * 0.9 ** (e.lag_quarters * QUARTER) for e in by_index])
+    valuation = np.array([e.valuation * discount ** (e.lag_quarters * QUARTER) for e in by_index])
     return float(np.where(venue >= 0, valuation[np.maximum(venue, 0)], 0.0).mean() * levers["listing_support"])
 
 
 def exit_prospect(
-    firms: FirmTable, exchanges: list[StockExchange], levers: dict[str, float], reference: dict[str, float]
+    firms: FirmTable,
+    exchanges: list[StockExchange],
+    levers: dict[str, float],
+    reference: dict[str, float],
+    p: dict[str, float],
 ) -> float:
     """What funds can expect from listing exits under ``levers``, relative to the ``reference`` levers (rows 51-53).
 
@@ -142,8 +146,9 @@ def exit_prospect(
     pool = firms.active & ~firms.listed & (firms.age < 8)
     if not pool.any():
         return 1.0
-    base = _listing_value(firms, pool, exchanges, reference)
-    return _listing_value(firms, pool, exchanges, levers) / base if base > 0 else 1.0
+    discount = p["exit_discount_factor"]
+    base = _listing_value(firms, pool, exchanges, reference, discount)
+    return _listing_value(firms, pool, exchanges, levers, discount) / base if base > 0 else 1.0
 
 
 class CapitalMarket:
@@ -163,10 +168,12 @@ class CapitalMarket:
         (``demand_growth``) and is scaled by expected exit value to the power ``vc_return_response`` (row 53): a
         lasting rise in what exits are worth raises the level of VC.
         """
-        self.expected_exit_value += 0.3 * (prospect - self.expected_exit_value)  # adaptive, 30 % a year (ours)
+        speed = self.params["exit_expectation_speed"]  # adaptive expectations
+        self.expected_exit_value += speed * (prospect - self.expected_exit_value)
         self.trend_deployment *= np.exp(self.params["demand_growth"])
         response = self.params["vc_return_response"]
-        self.deployment = self.trend_deployment * max(self.expected_exit_value, 0.2) ** response
+        floor = self.params["exit_expectation_floor"]
+        self.deployment = self.trend_deployment * max(self.expected_exit_value, floor) ** response
 
 
 def invest_private(
@@ -185,8 +192,8 @@ def invest_private(
     """
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
-    mean_deal = mean_round_size(firms, candidates, ctx.derived["vc_round_median"])
-    draws = int(np.clip(2.0 * budgets.max() / mean_deal, 300, 20 * len(candidates)))
+    mean_deal = mean_round_size(firms, candidates, ctx.derived["vc_round_median"], ctx.params)
+    draws = int(np.clip(ctx.params["fund_screening_multiple"] * budgets.max() / mean_deal, 300, 20 * len(candidates)))
     seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)
     repeat[:, 1:] = seen[:, 1:] == seen[:, :-1]  # a firm seen twice by one fund is considered once
@@ -194,7 +201,7 @@ def invest_private(
     signal[repeat] = -np.inf
     order = np.argsort(-signal, axis=1)
     ranked = np.take_along_axis(seen, order, axis=1)
-    sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], rng)
+    sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], ctx.params, rng)
     sizes[np.take_along_axis(repeat, order, axis=1)] = 0.0
     before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
     amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)
