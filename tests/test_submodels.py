@@ -308,10 +308,10 @@ def test_an_export_control_event_names_each_firm_once():
     start = dt.date(2019, 5, 1)
     control = Event("export_control", start, quarters=4, magnitude=0.1, sectors=(), firms=2, source="test")
     applied: set[int] = set()
-    events.apply_export_controls(firms, [control, control], applied, dt.date(2019, 6, 30))
+    events.apply_export_controls(firms, [control, control], applied, dt.date(2019, 6, 30), defaults())
     assert applied == {0, 1}
     assert firms.export_penalty.tolist() == [-0.1, -0.1, -0.1, 0.0]  # 2 + the one left; none named twice
-    events.apply_export_controls(firms, [control, control], applied, dt.date(2019, 9, 30))
+    events.apply_export_controls(firms, [control, control], applied, dt.date(2019, 9, 30), defaults())
     assert firms.export_penalty.tolist() == [-0.1, -0.1, -0.1, 0.0]  # an event acts once
 
 

@@ -17,9 +17,9 @@ from zgcsim.model.talent import talent_programme_effect
 DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4  # firms.ORIGINS
 
 
-def incubated(firms: FirmTable) -> np.ndarray:
-    """Mask of incubator graduates in their first three years (the incubator's growth and survival effects)."""
-    return (firms.origin == INCUBATOR) & (firms.age < 3)
+def incubated(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Mask of incubator graduates in their first years (``incubation_effect_years``): the incubator's effects."""
+    return (firms.origin == INCUBATOR) & (firms.age < p["incubation_effect_years"])
 
 
 def entrant_counts(n_firms: int, spinoffs: int, ctx: StepContext) -> dict[int, int]:
@@ -74,7 +74,7 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     col["rd_stock"] = steady_stock(intensity * revenue, p) + p["spinoff_rd_stock"] * (origin == SPIN_OFF)
     col["knowledge0"] = col["rd_stock"].copy()
     col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], k)
-    col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(2, k), 0)
+    col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(p["spinoff_patents_mean"], k), 0)
     col["hte_eligible"] = rng.random(k) < p["hte_eligible_share"]
     margin = rng.normal(p["entrant_margin_mean"], p["entrant_margin_sd"], k)
     col["margin_pre"] = margin + intensity

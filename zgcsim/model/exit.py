@@ -22,7 +22,7 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     cutoff = np.partition(sample, len(sample) // 5)[len(sample) // 5] if len(sample) else 0.0
     hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
     hazard = hazard * np.where(firms.listed, p["exit_listed_factor"], 1.0)
-    hazard = hazard * np.where(incubated(firms), p["incubator_survival_factor"], 1.0)
+    hazard = hazard * np.where(incubated(firms, p), p["incubator_survival_factor"], 1.0)
     # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with a power of it (the
     # square root by default: 0.3 at 10 亿元, 0.03 at 1 000 亿元; the largest firms almost never close)
     hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -p["exit_size_elasticity"])

@@ -27,13 +27,14 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     d_tfp = firms.tfp - old_tfp + firms.tfp_noise - old_noise
 
     young = np.exp(-np.log(2) / p["young_premium_half_life"] * firms.age)
-    vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (ctx.time - np.nan_to_num(firms.vc_last_year) < 2)
+    since_round = ctx.time - np.nan_to_num(firms.vc_last_year)
+    vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (since_round < p["vc_boost_years"])
     drift = (
         p["demand_growth"]
         + p["young_growth_premium"] * young
         + vc_boost
-        + p["incubator_growth_boost"] * incubated(firms)
-        + ctx.platform_boost[firms.sector] * (firms.age < 5)
+        + p["incubator_growth_boost"] * incubated(firms, p)
+        + ctx.platform_boost[firms.sector] * (firms.age < p["platform_boost_max_age"])
         + p["team_quality_growth"] * firms.team_quality
         - ctx.congestion
         - firms.export_penalty

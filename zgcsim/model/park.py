@@ -50,7 +50,6 @@ from zgcsim.model.venture import (
 )
 
 FIRST_PROJECTED_YEAR, END_YEAR = 2018, 2022
-N_VENTURE_FUNDS = 25
 STREAMS = (
     "uncertain",
     "population",
@@ -167,7 +166,8 @@ class ParkModel(mesa.Model):
         self.exchanges = build_exchanges(self, self.params)
         # values derived from the start population (model state, not parameters: no design or calibration sets them)
         self.derived: dict[str, float] = {"vc_round_median": start_round_median(self.firms, self.params)}
-        weights = self.streams["vc"].lognormal(0, self.params["vc_fund_size_dispersion"], N_VENTURE_FUNDS)
+        n_funds = int(round(self.params["vc_funds"]))
+        weights = self.streams["vc"].lognormal(0, self.params["vc_fund_size_dispersion"], n_funds)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
         mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
@@ -250,7 +250,7 @@ class ParkModel(mesa.Model):
         self.levers = self.scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)
-        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end)
+        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
         for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
             inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])

@@ -221,15 +221,23 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
 
     # listing: the drawn number of listed firms, mostly large and older; listing years follow the path
     # 113 (mid-2009) -> 230 (2013) -> 320 (2017) of zgc_observed_to_2017.csv
-    listed = _top_k(revenue ** p["listing_size_elasticity"], int(round(b["listed"])), rng, eligible=col["age"] >= 3)
+    listed = _top_k(
+        revenue ** p["listing_size_elasticity"],
+        int(round(b["listed"])),
+        rng,
+        eligible=col["age"] >= p["a_share_min_age"],
+    )
     years = rng.choice(np.arange(2000, year + 1), size=n, p=_listing_year_weights(year))
     col["listed"], col["listing_year"] = listed, np.where(listed, years, 0)
     col["neeq"] = _top_k(
-        np.ones(n), int(round(b["neeq"])), rng, eligible=~listed & (revenue > p["neeq_min_revenue"]) & (revenue < 10)
+        np.ones(n),
+        int(round(b["neeq"])),
+        rng,
+        eligible=~listed & (revenue > p["neeq_min_revenue"]) & (revenue < p["neeq_max_revenue"]),
     )  # NEEQ-quoted firms
 
     # venture funding: 2017 rounds among young firms, chosen on team quality; sums to the drawn VC total
-    young = (col["age"] < 6) & ~listed
+    young = (col["age"] < p["start_vc_max_age"]) & ~listed
     selection = np.exp(p["vc_team_selection"] * col["team_quality"])
     rounds = _top_k(selection, int(p["start_vc_backed_share"] * young.sum()), rng, eligible=young)
     amount = np.where(rounds, rng.lognormal(0, p["start_round_sigma"], n) * round_size_factor(revenue, p), 0.0)

@@ -48,6 +48,11 @@ def mean_round_size(firms: FirmTable, rows: np.ndarray, median: float, p: dict[s
     return lognormal_mean * float(round_size_factor(firms.revenue[rows], p).mean())
 
 
+def screened_pool(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Mask of the firms venture funds screen: active, unlisted and younger than ``vc_max_age`` (8 years)."""
+    return firms.active & ~firms.listed & (firms.age < p["vc_max_age"])
+
+
 def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
     """Record the date and revenue of a firm's first venture round (for exit multiples)."""
     first = rows[np.isnan(firms.vc_first_year[rows])]
@@ -81,7 +86,8 @@ class VentureFund(mesa.Agent):
         """
         if budget <= 0 or len(candidates) == 0:
             return 0.0
-        seen = np.unique(candidates[rng.integers(0, len(candidates), 300)])  # what crosses the fund's desk
+        screened = int(round(ctx.params["fund_min_screened"]))
+        seen = np.unique(candidates[rng.integers(0, len(candidates), screened)])  # what crosses the fund's desk
         seen = seen[available[seen]]
         if len(seen) == 0:
             return 0.0
@@ -143,7 +149,7 @@ def exit_prospect(
     support. A measure built from the year's VC-backed exits would instead grow with the venture market itself
     (more VC, more VC-backed listings, more VC) and drift with the pool's make-up.
     """
-    pool = firms.active & ~firms.listed & (firms.age < 8)
+    pool = screened_pool(firms, p)
     if not pool.any():
         return 1.0
     discount = p["exit_discount_factor"]
@@ -193,7 +199,8 @@ def invest_private(
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
     mean_deal = mean_round_size(firms, candidates, ctx.derived["vc_round_median"], ctx.params)
-    draws = int(np.clip(ctx.params["fund_screening_multiple"] * budgets.max() / mean_deal, 300, 20 * len(candidates)))
+    least = int(round(ctx.params["fund_min_screened"]))
+    draws = int(np.clip(ctx.params["fund_screening_multiple"] * budgets.max() / mean_deal, least, 20 * len(candidates)))
     seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)
     repeat[:, 1:] = seen[:, 1:] == seen[:, :-1]  # a firm seen twice by one fund is considered once
@@ -221,7 +228,7 @@ def invest_quarter(
     rng = ctx.streams["vc"]
     last = firms.vc_last_year
     recent = ~np.isnan(last) & (ctx.time - np.where(np.isnan(last), 0.0, last) < 1.0)
-    available = firms.active & ~firms.listed & (firms.age < 8) & ~recent
+    available = screened_pool(firms, ctx.params) & ~recent
     mandate, unrestricted = guidance.quarterly_budget(ctx.levers, ctx.params)
     candidates = np.flatnonzero(available)
     mandate_rows = candidates[np.isin(firms.sector[candidates], MANDATE_SECTORS)]
