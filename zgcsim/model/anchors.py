@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from zgcsim.model.contracts import contract_values, truncated_pareto_mean
+from zgcsim.model.contracts import contract_knowledge, contract_values, truncated_pareto_mean
 from zgcsim.model.firms import FirmTable, returnee_share
 from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
-from zgcsim.model.knowledge import knowledge_input, patent_returnee_factor, pct_weight
+from zgcsim.model.knowledge import knowledge_input, patent_returnee_factor, pct_weight, standards_weight
 
 
 def knowledge_scales(
@@ -31,10 +31,10 @@ def knowledge_scales(
     scale = {
         "applications": b["invention_applications"] / propensity.sum(),
         "pct_share": b["pct"] / (pct_weights * b["invention_applications"] / propensity.sum()).sum(),
-        "standards": new_standards / (np.maximum(f.patents_held, 0) ** p["standards_stock_elasticity"]).sum(),
-        "contracts": b["tech_contracts"] / (truncated_pareto_mean(p) * (f.rd_stock + f.licensed_knowledge).sum()),
+        "standards": new_standards / standards_weight(f.patents_held[f.patents_held > 0], p).sum(),
+        "contracts": b["tech_contracts"] / (truncated_pareto_mean(p) * contract_knowledge(f).sum()),
     }
-    counts = rng.poisson(scale["contracts"] * f.rd_stock)
+    counts = rng.poisson(scale["contracts"] * contract_knowledge(f))
     drawn = contract_values(counts, p, rng)
     f.y_contracts = drawn * b["tech_contracts"] / max(drawn.sum(), 1e-9)  # the start year's total
     return scale

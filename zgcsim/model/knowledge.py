@@ -25,6 +25,11 @@ def pct_weight(revenue: np.ndarray, share: np.ndarray, p: dict[str, float]) -> n
     return power(revenue / p["size_body_median"], p["pct_size_elasticity"]) * (1 + p["pct_returnee_factor"] * share)
 
 
+def standards_weight(patents_held: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """A firm's propensity to set standards: its valid patents to the power ``standards_stock_elasticity``."""
+    return power(patents_held, p["standards_stock_elasticity"])
+
+
 def steady_stock(spend: np.ndarray, p: dict[str, float]) -> np.ndarray:
     """R&D stock of a firm whose spending grew steadily (12 %/yr): perpetual inventory, spend / (g + delta)."""
     return spend / (p["rd_growth_before_start"] + p["rd_depreciation"])
@@ -93,7 +98,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     if ctx.quarter == 4:  # yearly: standards set during the year
         std_mean = (
             knowledge_scale["standards"]
-            * power(held, p["standards_stock_elasticity"])
+            * standards_weight(held, p)
             * lv["standards_support"] ** p["standards_support_elasticity"]
         )
         new_standards[holders] = rng.poisson(std_mean)  # a firm without patents sets no standard
