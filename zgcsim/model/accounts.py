@@ -1,12 +1,8 @@
-"""The firms' yearly accounts: the calendar-year accumulators, last year's profit, corporate tax."""
+"""The firms' yearly accounts: the calendar-year accumulators and last year's profit."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from zgcsim.model.context import StepContext
 from zgcsim.model.firms import FIELDS, FirmTable
-from zgcsim.model.rd import super_deduction, tax_rate
 
 
 def reset_year(firms: FirmTable) -> None:
@@ -16,10 +12,6 @@ def reset_year(firms: FirmTable) -> None:
             firms.columns[name][:] = 0
 
 
-def close_year(firms: FirmTable, ctx: StepContext) -> None:
-    """Year end: the year's profit becomes last year's; corporate tax with the super-deduction (rows 11-12)."""
-    p, lv = ctx.params, ctx.levers
+def close_year(firms: FirmTable) -> None:
+    """Year end: the year's profit becomes last year's (the R&D decision and the HTE notch read it)."""
     firms.profit_last = firms.y_profit.copy()
-    tau = tax_rate(firms, lv, p)
-    s = super_deduction(firms, lv, p)
-    firms.y_tax = tau * np.maximum(firms.y_profit - s * firms.y_rd_reported, 0.0)
