@@ -27,19 +27,22 @@ def test_after_origin_scales_trends_headcount_and_policy_effects():
 
 def test_common_shocks_have_the_stated_stationary_spread():
     p = {"common_shock_sd": 0.04, "common_shock_persistence": 0.6, "sector_shock_sd": 0.0}
-    shocks = CommonShocks(p, np.random.default_rng(3))
-    shocks.level[0] = shocks.rng.normal(0, 0.04)  # start in the stationary distribution
-    zone = np.array([shocks.next_year()[0] for _ in range(20000)])
+    rng = np.random.default_rng(3)
+    shocks = CommonShocks(p)
+    shocks.level[0] = rng.normal(0, 0.04)  # start in the stationary distribution
+    zone = np.array([shocks.next_year(rng)[0] for _ in range(20000)])
     assert zone.std() == pytest.approx(0.04, rel=0.05)
     assert np.corrcoef(zone[1:], zone[:-1])[0, 1] == pytest.approx(0.6, abs=0.03)
 
 
 def test_standards_anchor_blends_the_five_year_average_and_the_2017_jump():
     base = {"standards": 330.0, "standards_prev": 229.0}
-    p = {"standards_2012": 103.0, "standards_definition_change_2017": 0.0}
+    p = {"standards_2012": 103.0, "standards_definition_change_2017": 0.0, "standards_anchor_years": 5}
     assert standards_anchor_flow(p, base, 2017) == pytest.approx((330 - 103) / 5)
     assert standards_anchor_flow(p | {"standards_definition_change_2017": 1.0}, base, 2017) == pytest.approx(101)
-    assert standards_anchor_flow({}, base, 2013) == pytest.approx(101)  # no record five years back: last flow
+    assert standards_anchor_flow({"standards_anchor_years": 5}, base, 2013) == pytest.approx(
+        101
+    )  # no record five years back: last flow
 
 
 def _run(values, origin=None, start=2017, end=2019):
@@ -120,7 +123,7 @@ def test_sme_deduction_applies_to_sme_size_firms_from_2017(no_new_policy):
         revenue=np.array([0.5, 5.0, 0.5]),
         manufacturer=np.array([False, False, False]),
     )
-    p = {"tech_sme_registration_share": 0.6}
+    p = parameters.defaults() | {"tech_sme_registration_share": 0.6}
     levers_2016 = no_new_policy.levers_on(__import__("datetime").date(2016, 6, 1))
     levers_2017 = no_new_policy.levers_on(__import__("datetime").date(2017, 6, 1))
     assert super_deduction(firms, levers_2016, p).tolist() == [0.5, 0.5, 0.5]

@@ -158,7 +158,7 @@ class ParkModel(mesa.Model):
         self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
         self.start_year, self.end_year = start_year, end_year
         self.origin_year = origin_year if origin_year is not None else max(start_year, LAST_DATA_YEAR)
-        self.common_shocks = structure.CommonShocks(self.params, self.streams["common_shocks"])
+        self.common_shocks = structure.CommonShocks(self.params)
         self.base = parameters_table.baseline(self.params, start_year)
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
@@ -266,7 +266,7 @@ class ParkModel(mesa.Model):
         if self.quarter == 1 and self.year > self.origin_year:  # structure after the origin (model/structure.py)
             if self.year == self.origin_year + 1:
                 self.params = structure.after_origin(self.params)
-            self.common_growth = self.common_shocks.next_year()
+            self.common_growth = self.common_shocks.next_year(self.streams["common_shocks"])
         self.levers = self.scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)

@@ -55,16 +55,15 @@ class CommonShocks:
     for the variance decomposition.
     """
 
-    def __init__(self, p: dict[str, float], rng: np.random.Generator) -> None:
-        self.rng = rng
+    def __init__(self, p: dict[str, float]) -> None:
         self.rho = p["common_shock_persistence"]
         self.sd = np.array([p["common_shock_sd"]] + [p["sector_shock_sd"]] * len(SECTOR_KEYS))
         self.level = np.zeros(1 + len(SECTOR_KEYS))  # this year's growth deviation: zone, then sectors
         self.cumulative = np.zeros(1 + len(SECTOR_KEYS))
 
-    def next_year(self) -> np.ndarray:
+    def next_year(self, rng: np.random.Generator) -> np.ndarray:
         """Draw the coming year's shocks; return the yearly log-growth deviation of each sector (zone + sector)."""
-        innovation = self.rng.standard_normal(len(self.level))
+        innovation = rng.standard_normal(len(self.level))
         self.level = self.rho * self.level + np.sqrt(1.0 - self.rho**2) * self.sd * innovation
         self.cumulative += self.level
         return self.level[0] + self.level[1:]
