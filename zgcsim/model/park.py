@@ -83,7 +83,7 @@ class ParkModel(mesa.Model):
             end_year: the last simulated year.
         """
         super().__init__(rng=np.random.default_rng(seed))
-        self.scenario = scenario
+        self.policy_scenario = scenario  # not `scenario`: Mesa 3.5 models keep their own Scenario object there
         self.streams = {name: stream(seed, name) for name in STREAMS}
         self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
@@ -163,10 +163,10 @@ class ParkModel(mesa.Model):
         f = self.firms
 
         # 1. policy
-        self.levers = self.scenario.levers_on(middle)
+        self.levers = self.policy_scenario.levers_on(middle)
         ctx = self._context()
-        ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)
-        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end)
+        ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
+        events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
         for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
             inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
@@ -247,6 +247,9 @@ class ParkModel(mesa.Model):
         Mesa 3.3 keeps every model as a key of the class-level ``Agent._ids`` (the per-model agent-id counters;
         mesa issue #3179, fixed after 3.3.1), so a process that runs thousands of models, a calibration worker or
         an experiment worker, would otherwise keep them all (about 9 MB each). The model's state stays readable;
-        agents created afterwards would restart their ids at 1.
+        agents created afterwards would restart their ids at 1. Mesa 3.5 counts ids on the model and has no
+        ``Agent._ids``, so there is nothing to release.
         """
-        mesa.Agent._ids.pop(self, None)
+        counters = getattr(mesa.Agent, "_ids", None)
+        if counters is not None:
+            counters.pop(self, None)
