@@ -11,7 +11,7 @@ import pytest
 from zgcsim.cli import main
 from zgcsim.dashboard import catalogue, ensemble
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, valid_name
-from zgcsim.dashboard.ensemble import EditSpec, JobSpec, RunCancelled, SessionFolder, run_ensemble, run_job
+from zgcsim.dashboard.ensemble import EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
@@ -20,6 +20,7 @@ from zgcsim.inputs.scenario import load_scenario
 from zgcsim.model.indicators import REGISTRY
 from zgcsim.running import runs as runner
 from zgcsim.running.results_folder import build_manifest, write_results
+from zgcsim.running.runs import RunCancelled
 
 QUICK = dict(ensemble.QUICK_PARAMETERS)
 QUARTERS = [dt.date(y, m, 1) for y in range(2018, 2023) for m in (1, 4, 7, 10)]
@@ -134,21 +135,29 @@ def test_scenario_with_events_round_trips_through_the_file(tmp_path):
     assert dict(reloaded.uncertain_ranges) == {"n_firms_2017": (21000.0, 23000.0)}
 
 
-def test_page_runs_give_the_same_rows_as_run_many():
+def test_run_loop_reports_progress_run_by_run_and_gives_the_same_rows_in_a_pool():
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
     seen = []
-    table, inputs = run_ensemble(scenarios, 2, 11, QUICK, on_progress=lambda d, n: seen.append((d, n)))
-    expected_table, expected_inputs = runner.run_many(scenarios, 2, 11, parameter_values=QUICK, progress=False)
-    pd.testing.assert_frame_equal(table, expected_table)
-    pd.testing.assert_frame_equal(inputs, expected_inputs)
+    table, inputs = runner.run_many(
+        scenarios, 2, 11, parameter_values=QUICK, progress=False, on_progress=lambda d, n: seen.append((d, n))
+    )
+    pooled_table, pooled_inputs = runner.run_many(scenarios, 2, 11, parameter_values=QUICK, progress=False, workers=2)
+    pd.testing.assert_frame_equal(table, pooled_table)
+    pd.testing.assert_frame_equal(inputs, pooled_inputs)
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_stopping_a_run_raises_before_the_next_replicate():
     calls = []
     with pytest.raises(RunCancelled):
-        run_ensemble(
-            [runner.resolve_scenario("no_new_policy")], 3, 1, QUICK, lambda d, n: calls.append(d), lambda: bool(calls)
+        runner.run_many(
+            [runner.resolve_scenario("no_new_policy")],
+            3,
+            1,
+            parameter_values=QUICK,
+            progress=False,
+            on_progress=lambda d, n: calls.append(d),
+            should_stop=lambda: bool(calls),
         )
     assert calls == [1]
 

@@ -21,7 +21,7 @@ import solara.lab
 
 from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
-from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, RunCancelled, SessionFolder, run_job
+from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.i18n import indicator_name, lever_name, lever_unit, t
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
@@ -29,6 +29,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs.levers import LEVERS
 from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
 from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
+from zgcsim.running.runs import RunCancelled
 
 log = logging.getLogger("zgcsim.dashboard")
 

@@ -35,6 +35,7 @@ from zgcsim.experiments.store import (
     read_runs,
 )
 from zgcsim.inputs.targets import Target, load_targets
+from zgcsim.running import atomic
 from zgcsim.running.results_folder import attainment, summarise
 
 FINAL_YEAR = 2022
@@ -279,12 +280,6 @@ def _variables(manifest: dict[str, Any]) -> list[Variable]:
     return [Variable(**v) for v in manifest["design"]["variables"]]
 
 
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    table.to_csv(tmp, index=False)
-    tmp.replace(path)
-
-
 def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys.stderr) -> dict[str, Path]:
     """Compute every analysis the store's design allows and write the CSV files into the store folder.
 
@@ -306,11 +301,11 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
     written: dict[str, Path] = {}
 
     table = attainment(final)
-    _write_csv(table, root / "attainment.csv")
+    atomic.write_csv(root / "attainment.csv", table)
     written["attainment"] = root / "attainment.csv"
 
     bands = [summarise(read_indicators(root, scenarios=[s])) for s in final["scenario"].unique()]
-    _write_csv(pd.concat(bands, ignore_index=True), root / "summary.csv")
+    atomic.write_csv(root / "summary.csv", pd.concat(bands, ignore_index=True))
     written["summary"] = root / "summary.csv"
 
     scenarios = list(final["scenario"].unique())
@@ -322,7 +317,7 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
             f"'{reference}' is not a scenario of this store ({', '.join(scenarios)})", key="--reference"
         )
     if len(scenarios) > 1:
-        _write_csv(paired_differences(final, reference), root / "differences.csv")
+        atomic.write_csv(root / "differences.csv", paired_differences(final, reference))
         written["differences"] = root / "differences.csv"
 
     variables = _variables(manifest)
@@ -332,11 +327,11 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
         print(f"note: {kind} indices need every run; skipped until the experiment is resumed", file=log)
     elif kind == "sobol":
         second = bool(manifest["design"].get("second_order", False))
-        _write_csv(sobol_indices(final, variables, len(design), second, seed), root / "sobol.csv")
+        atomic.write_csv(root / "sobol.csv", sobol_indices(final, variables, len(design), second, seed))
         written["sobol"] = root / "sobol.csv"
     elif kind == "morris":
         levels = int(manifest["design"].get("levels", 4))
-        _write_csv(morris_indices(final, design, variables, levels, seed), root / "morris.csv")
+        atomic.write_csv(root / "morris.csv", morris_indices(final, design, variables, levels, seed))
         written["morris"] = root / "morris.csv"
 
     inputs = [c for c in runs.columns if c not in (*RUN_ID, "seed", "status", *DIAGNOSTIC_COLUMNS)]
@@ -346,6 +341,6 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
         # significance tests assume one, so discovery is run on Monte Carlo and Latin-hypercube stores only
         print(f"note: scenario discovery needs a random sample; skipped for a {kind} design", file=log)
     else:
-        _write_csv(discover(final, runs, inputs, threshold), root / "discovery.csv")
+        atomic.write_csv(root / "discovery.csv", discover(final, runs, inputs, threshold))
         written["discovery"] = root / "discovery.csv"
     return written

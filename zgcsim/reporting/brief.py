@@ -6,8 +6,6 @@ import base64
 import datetime as dt
 import html
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from zgcsim.reporting.style import (
     scenario_label,
     unit_label,
 )
+from zgcsim.running import atomic
 
 HTML_DPI = 200  # embedded images: sharp on screen and in print, while keeping the file a few MB
 STATUS_COLOURS = {"met": "#D1E5F0", "at_risk": "#FDDBC7", "unlikely": "#F4A582"}
@@ -353,15 +352,14 @@ def build_brief(
         _html_headline(rows, results, lang),
     ]
     page_titles: list[str] = []
-    pdf_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".pdf", dir=out)[1])
-    html_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".html", dir=out)[1])
-    try:
-        with house_style(lang), PdfPages(pdf_tmp, metadata={"Title": _x("title", lang), "Creator": "zgcsim"}) as pdf:
+
+    def write_pdf(pdf_file: Path) -> None:  # also fills html_parts and page_titles, page by page
+        with house_style(lang), PdfPages(pdf_file, metadata={"Title": _x("title", lang), "Creator": "zgcsim"}) as pdf:
             bar = tqdm(total=len(chart_pages) + 2, desc=f"brief ({lang})", unit="page", disable=not progress)
             head = Flow(pdf, _x("title", lang), heading_size=14)
             _pdf_headline(head, rows, results, lang, subtitle)
             head.finish()
-            page_titles += head.pages
+            page_titles.extend(head.pages)
             bar.update()
             for title, draw in chart_pages:
                 fig = draw()
@@ -384,21 +382,16 @@ def build_brief(
                     flow.table(section.table, section.widths)
                 html_parts.append(_html_section(section))
             flow.finish()
-            page_titles += flow.pages
+            page_titles.extend(flow.pages)
             bar.update()
             bar.close()
-        lang_attr = "zh-CN" if lang == "zh" else "en"
-        document = (
-            f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(_x('title', lang))}</title><style>{_CSS}</style></head>"
-            f"<body>\n{chr(10).join(html_parts)}\n</body></html>\n"
-        )
-        html_tmp.write_text(document, encoding="utf-8")
-        pdf_path, html_path = out / f"brief_{lang}.pdf", out / f"brief_{lang}.html"
-        for tmp, final in ((pdf_tmp, pdf_path), (html_tmp, html_path)):
-            tmp.chmod(0o644)  # mkstemp makes owner-only files; a brief is meant to be shared
-            os.replace(tmp, final)
-    finally:
-        pdf_tmp.unlink(missing_ok=True)
-        html_tmp.unlink(missing_ok=True)
+
+    pdf_path = atomic.write_with(out / f"brief_{lang}.pdf", write_pdf, suffix=".pdf")
+    lang_attr = "zh-CN" if lang == "zh" else "en"
+    document = (
+        f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(_x('title', lang))}</title><style>{_CSS}</style></head>"
+        f"<body>\n{chr(10).join(html_parts)}\n</body></html>\n"
+    )
+    html_path = atomic.write_text(out / f"brief_{lang}.html", document)
     return BriefFiles(html_path, pdf_path, page_titles)
