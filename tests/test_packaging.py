@@ -53,10 +53,11 @@ def test_wheel_installed_in_a_fresh_environment_runs_the_main_job_from_another_f
         assert f"zgcsim/_library/{scenario.name}" in names
     assert {"zgcsim/_library/README.md", "zgcsim/_calibration/calibration.json", "zgcsim/_calibration/fit.csv"} <= names
 
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True, env=clean)
     env_site = Path(
         subprocess.check_output(
             [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
@@ -66,7 +67,6 @@ def test_wheel_installed_in_a_fresh_environment_runs_the_main_job_from_another_f
 
     work = tmp_path / "elsewhere"
     work.mkdir()
-    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     located = subprocess.check_output(
         [python, "-c", "import zgcsim, zgcsim.inputs.scenario as s; print(zgcsim.__file__); print(s.LIBRARY)"],
         cwd=work,

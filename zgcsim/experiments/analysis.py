@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from zgcsim.errors import UserInputError
 from zgcsim.experiments.designs import POINT, salib_problem
@@ -34,12 +33,13 @@ from zgcsim.experiments.store import (
     read_manifest,
     read_runs,
 )
-from zgcsim.inputs.targets import Target, load_targets
+from zgcsim.inputs.targets import load_targets
+from zgcsim.reporting import tables
+from zgcsim.reporting.tables import CONFIDENCE, hits
 from zgcsim.running import atomic
 from zgcsim.running.results_folder import attainment, summarise
 
 FINAL_YEAR = 2022
-CONFIDENCE = 0.95
 SOBOL_COLUMNS = ["scenario", "indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["scenario", "indicator", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
 DISCOVERY_COLUMNS = [
@@ -61,56 +61,31 @@ DISCOVERY_COLUMNS = [
 QP_MAX = 0.05
 
 
-def hits(values: np.ndarray, target: Target) -> np.ndarray:
-    """Whether each value meets the target as the plan words it (vectorised ``Target.attained``)."""
-    values = np.asarray(values, dtype=float)
-    if target.direction == "higher":
-        return values > target.threshold if target.strict else values >= target.threshold
-    return values < target.threshold if target.strict else values <= target.threshold
-
-
-def _interval(sample: np.ndarray) -> tuple[float, float, float]:
-    """Mean and two-sided 95 % t-interval of a sample of paired differences."""
-    n = len(sample)
-    mean = float(sample.mean()) if n else float("nan")
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+DIFFERENCE_COLUMNS = [
+    "scenario",
+    "reference",
+    "indicator",
+    "pairs",
+    "mean_difference",
+    "difference_low",
+    "difference_high",
+    "p_attain",
+    "p_attain_reference",
+    "p_difference",
+    "p_difference_low",
+    "p_difference_high",
+]
 
 
 def paired_differences(final: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Each scenario minus ``reference`` on the 2022 value and on attainment, paired by design point and replicate.
+    """Each scenario minus ``reference`` on each target's 2022 value and attainment, paired by point and replicate.
 
-    Pairing on common random numbers removes the chance variation the two scenarios share, so the interval is
-    that of the policy effect (Law, Simulation Modeling and Analysis, 5th ed., section 10.2, paired-t).
+    The columns of ``differences.csv``, from the project's one paired comparison (``tables.paired_differences``).
     """
-    rows = []
-    wide = final.pivot_table(index=["point", "replicate", "indicator"], columns="scenario", values="value")
-    for scenario in [s for s in final["scenario"].unique() if s != reference]:
-        for target in load_targets():
-            pairs = wide.xs(target.key, level="indicator")[[scenario, reference]].dropna()
-            here, there = pairs[scenario].to_numpy(), pairs[reference].to_numpy()
-            diff, diff_low, diff_high = _interval(here - there)
-            hit_here, hit_there = hits(here, target).astype(float), hits(there, target).astype(float)
-            p_diff, p_low, p_high = _interval(hit_here - hit_there)
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "reference": reference,
-                    "indicator": target.key,
-                    "pairs": len(pairs),
-                    "mean_difference": diff,
-                    "difference_low": diff_low,
-                    "difference_high": diff_high,
-                    "p_attain": float(hit_here.mean()) if len(pairs) else float("nan"),
-                    "p_attain_reference": float(hit_there.mean()) if len(pairs) else float("nan"),
-                    "p_difference": p_diff,
-                    "p_difference_low": p_low,
-                    "p_difference_high": p_high,
-                }
-            )
-    return pd.DataFrame(rows)
+    diffs = tables.paired_differences(final, reference, by=(POINT, "replicate"))
+    if diffs.empty:
+        return pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+    return diffs[diffs["indicator"].isin([t.key for t in load_targets()])][DIFFERENCE_COLUMNS].reset_index(drop=True)
 
 
 def _point_means(final: pd.DataFrame, scenario: str, indicator: str, points: int) -> np.ndarray | None:
