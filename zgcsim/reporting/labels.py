@@ -1,4 +1,4 @@
-"""Every fixed piece of text of the charts, the brief and the dashboard, in Chinese and English, looked up by key."""
+"""The one bilingual text table: every fixed piece of text of the charts, the brief and the dashboard, zh and en."""
 
 from __future__ import annotations
 
@@ -274,3 +274,30 @@ def lever_unit(name: str, lang: str) -> str:
     """The lever's unit in ``lang``."""
     unit = LEVERS_BY_NAME[name].unit
     return LEVER_UNITS_ZH.get(unit, unit) if lang == "zh" else unit
+
+
+# Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
+# auxiliaries alike; the targets carry their own English unit).
+UNIT_EN = {"万元/人": "10k CNY per person", "亿元": "100 million CNY", "万元": "10k CNY"}
+
+# Display names of the library scenarios in Chinese (scenario files carry an English title only).
+SCENARIO_NAMES_ZH = {
+    "no_new_policy": "无新政策（延续2017年政策）",
+    "action_plan": "行动计划（按文本实施）",
+    "as_happened": "实际发生路径",
+}
+
+# The data file's ``basis`` column in the methods section's words.
+BASIS_NAMES = {
+    "sourced": {"zh": "公开数据", "en": "published"},
+    "derived": {"zh": "由公开数据推算", "en": "derived from published figures"},
+    "lower_bound": {"zh": "下限（“超过……”）", "en": "lower bound ('more than ...')"},
+    "proxy": {"zh": "替代口径", "en": "proxy (related concept)"},
+}
+
+# Chinese wording of the attainment-rule notes in targets_2022.csv (which holds them in English).
+TARGET_NOTES_ZH = {
+    "listed_companies": "“500家左右”按475家及以上计为达成（与500相差5%以内）；该阈值为建模选择。",
+    "pillar_clusters": "“2-3个”按2个及以上计为达成；规划未给出“具有技术主导权的支柱性产业集群”的操作定义，"
+    "模型自定规则（见 docs/model.md）。",
+}

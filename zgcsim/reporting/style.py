@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY
+from zgcsim.reporting.labels import SCENARIO_NAMES_ZH, UNIT_EN
 
 LANGS = ("zh", "en")
 A4_LANDSCAPE = (11.69, 8.27)  # inches
@@ -47,23 +48,11 @@ CJK_INSTALL_HINT = (
     "(Debian/Ubuntu; see README), or use --lang en"
 )
 
-# Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
-# auxiliaries alike; the targets carry their own English unit).
-_UNIT_EN = {"万元/人": "10k CNY per person", "亿元": "100 million CNY", "万元": "10k CNY"}
-
 
 def _english_unit(unit: str) -> str:
-    for zh, en in _UNIT_EN.items():
+    for zh, en in UNIT_EN.items():
         unit = unit.replace(zh, en)
     return unit
-
-
-# Display names of the library scenarios in Chinese (scenario files carry an English title only).
-SCENARIO_NAMES_ZH = {
-    "no_new_policy": "无新政策（延续2017年政策）",
-    "action_plan": "行动计划（按文本实施）",
-    "as_happened": "实际发生路径",
-}
 
 
 def check_lang(lang: str) -> str:
