@@ -150,7 +150,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}")
     print("  levers (value from date; where it was set):")
     for lever in LEVERS:
-        print(f"    {lever.name} [{lever.unit}]: {lever.setting_2017:g} (2017 setting, zgcsim/levers.py)")
+        print(f"    {lever.name} [{lever.unit}]: {lever.setting_2017:g} (2017 setting, zgcsim/inputs/levers.py)")
         said = ("", "")
         for c in sc.lever_changes.get(lever.name, ()):
             print(f"      -> {c.value:g} from {c.start} ({c.source})")

@@ -207,7 +207,7 @@ def t(key: str, lang: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-# Chinese display names of the uncertain inputs (zgcsim.parameters, kind 'uncertain'); other parameters are shown
+# Chinese display names of the uncertain inputs (zgcsim.inputs.parameters, kind 'uncertain'); other parameters are shown
 # by their key.
 PARAMETER_NAMES_ZH = {
     "n_firms_2017": "2017年企业数",

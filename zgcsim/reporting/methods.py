@@ -86,13 +86,13 @@ def _inputs_section(results: Results, lang: str) -> Section:
         "（结果文件 uncertain_inputs.parquet 记录每次抽样值）。"
         f"其余参数：有文献先验 {kinds.get('prior', 0)} 个（取中心值）、无来源的自由参数 {kinds.get('free', 0)} 个"
         f"（取起始值，待校准或敏感性分析）、数据 {kinds.get('data', 0)} 个、规则 {kinds.get('rule', 0)} 个"
-        "（见 zgcsim/parameters.py）。"
+        "（见 zgcsim/data/parameters.toml）。"
         if zh
         else f"The {len(uncertain)} 2017 baselines below are not known; each run draws them uniformly within the range "
         "(every draw is kept in uncertain_inputs.parquet). Other parameters: "
         f"{kinds.get('prior', 0)} with a literature prior (central value used), {kinds.get('free', 0)} free ones "
         f"without a source (starting value, to be calibrated or varied), {kinds.get('data', 0)} data and "
-        f"{kinds.get('rule', 0)} rules (see zgcsim/parameters.py)."
+        f"{kinds.get('rule', 0)} rules (see zgcsim/data/parameters.toml)."
     )
     sec.table.append(["输入", "说明", "范围", "来源"] if zh else ["input", "what it is", "range", "source"])
     for p in uncertain:
