@@ -29,6 +29,7 @@ def bundled_folder(package: str, repository_folder: str) -> Path:
         The folder's path; it may not exist when neither is present.
     """
     spec = importlib.util.find_spec(package)
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():  # an import hook may list placeholders that are not folders
+            return Path(location)
     return _REPOSITORY / repository_folder
