@@ -22,6 +22,7 @@ from zgcsim.dashboard.editing import edit_scenario, scenario_toml, titled, valid
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import default_calibration
 from zgcsim.inputs.scenario import Scenario, load_scenario
+from zgcsim.running import atomic
 from zgcsim.running import runs as runner
 from zgcsim.running.results_folder import attainment, build_manifest, run_timings, summarise, write_results
 
@@ -104,7 +105,7 @@ def prepare_scenarios(spec: JobSpec, folder: Path) -> tuple[list[Scenario], str 
         )
         toml_text = scenario_toml(edited, parent.name, spec.edit.values)
         path = folder / f"{edited.name}.toml"
-        path.write_text(toml_text, encoding="utf-8")
+        atomic.write_text(path, toml_text)
         scenarios = [s for s in scenarios if s.name not in (parent.name, edited.name)]
         scenarios += [parent, load_scenario(path)]
     runner.unique_names(scenarios)

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY
 from zgcsim.reporting.labels import SCENARIO_NAMES_ZH, UNIT_EN
+from zgcsim.running import atomic
 
 LANGS = ("zh", "en")
 A4_LANDSCAPE = (11.69, 8.27)  # inches
@@ -230,7 +231,7 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> li
     paths = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, format=fmt, dpi=300)
+        atomic.write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=300), suffix=f".{fmt}")
         paths.append(path)
     return paths
 
