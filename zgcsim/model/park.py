@@ -88,10 +88,10 @@ GI1000_GROWTH_2018 = 782 / 702 - 1
 def indicator_reporters() -> dict[str, Callable[[ParkModel], float]]:
     """Mesa model reporters: ``year``, the last year whose indicators are complete, and that year's indicators.
 
-    The collector is called at the end of every quarter (``mesa.batch_run`` reads its rows by step number), so
-    a year's indicators appear from its fourth quarter on; the first three quarters of a year repeat the year
-    before. One row per year: the rows whose ``quarter`` is 4, or ``data_collection_period=4`` in ``batch_run``
-    (its rows then hold the start year and every simulated year once).
+    The collector is called at the end of every quarter, so a year's indicators appear from its fourth quarter on;
+    the first three quarters of a year repeat the year before. One row per year: ``batch_run`` with
+    ``data_collection_period=1`` and the last row of each ``year`` (Mesa 3.3 and 3.5 pick the rows of a sparser
+    period differently: 3.5 counts recorded collections, 3.3 step numbers).
     """
     reporters: dict[str, Callable[[ParkModel], float]] = {
         "year": lambda m: max(m.history),
