@@ -49,16 +49,17 @@ def calibrate(
     workers: int = 1,
     small: bool = False,
     progress: bool = True,
+    last_year: int = 2017,
 ) -> dict:
     """Run the whole calibration into folder ``out`` and return the calibration record.
 
     A quarter of ``budget`` goes to the optimiser (differential evolution needs a first generation of at least
     two members per parameter, so a tiny budget is exceeded there), the rest to the posterior sampler's walkers.
     Each evaluation is ``replicates`` spin-ups with common random numbers. ``small`` uses a small 2013
-    population (for tests).
+    population (for tests). ``last_year`` keeps only the observations up to that year (a hindcast's origin).
     """
     out.mkdir(parents=True, exist_ok=True)
-    moments = load_moments()
+    moments = load_moments(last_year=last_year)
     settings = Settings(
         seed=seed,
         replicates=replicates,
@@ -115,7 +116,8 @@ def calibrate(
         "method": "method of simulated moments by differential evolution (scipy), then a posterior ensemble "
         "sampled by emcee in proportion to uniform prior x exp(-loss/2): ABC with a Gaussian kernel of each "
         "moment's tolerance (Wilkinson 2013), the quasi-posterior of Chernozhukov & Hong (2003)",
-        "window": "2013 baseline, spin-up 2014-2017; no observation after 2017 is used",
+        "window": f"2013 baseline, spin-up 2014-{last_year}; no observation after {last_year} is used",
+        "last_year": last_year,
         "parameters": [{"name": n, "low": lo, "high": hi} for n, (lo, hi) in zip(CALIBRATED, bounds(), strict=True)],
         "best": {"values": dict(zip(CALIBRATED, map(float, best), strict=True)), "loss": best_loss},
         "sampler": {

@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting_cli.register(sub)
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
+    __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
     return parser
 
 
