@@ -116,7 +116,8 @@ def estimate(res: pd.DataFrame, groups: Iterable[str] | None = None) -> dict[str
     and ``pooled`` True.
     """
     names = sorted(set(GROUP_NOTE) if groups is None else set(groups))
-    res = res[res["series"].map(lambda s: bool(coefficients(s)))]
+    if len(res):
+        res = res[[bool(coefficients(s)) for s in res["series"]]]
     r = res["residual"].to_numpy(float)
     s2 = res["spread_var"].to_numpy(float)
     hc = np.array(

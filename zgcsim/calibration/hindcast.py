@@ -200,6 +200,15 @@ def _points_frame(results: Sequence[OriginResult], series: Sequence[str]) -> pd.
     return pd.DataFrame(rows)
 
 
+def check_request(origins: Sequence[int], budget: Budget) -> None:
+    """Refuse origins outside 2014-2016 and budgets too small to run (UserInputError)."""
+    bad = [o for o in origins if not SPINUP_START < o < LAST_YEAR]
+    if bad or not origins:
+        raise UserInputError(f"must lie in {SPINUP_START + 1}-{LAST_YEAR - 1}, got {list(origins)}", key="--origins")
+    if budget.evaluations < 4 or budget.replicates < 1 or budget.runs < 2 or budget.draws < 1:
+        raise UserInputError("--budget must be at least 4, --replicates 1, --runs 2 and --draws 1", key="--budget")
+
+
 def run_hindcast(
     work: Path,
     origins: Sequence[int] = ORIGINS,
@@ -214,11 +223,7 @@ def run_hindcast(
     killed midway resumes its calibrations. ``small`` uses the small 2013 population (tests).
     """
     budget = budget or Budget()
-    bad = [o for o in origins if not SPINUP_START < o < LAST_YEAR]
-    if bad or not origins:
-        raise UserInputError(f"origins must lie in {SPINUP_START + 1}-{LAST_YEAR - 1}, got {list(origins)}")
-    if budget.evaluations < 4 or budget.replicates < 1 or budget.runs < 2 or budget.draws < 1:
-        raise UserInputError("--budget must be at least 4, --replicates 1, --runs 2 and --draws 1", key="--budget")
+    check_request(origins, budget)
     series = scored_series()
     extra = dict(SMALL_SPINUP) if small else {}
     started = time.perf_counter()

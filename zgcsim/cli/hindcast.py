@@ -10,7 +10,7 @@ from zgcsim.errors import UserInputError
 
 
 def _cmd_hindcast(args: argparse.Namespace) -> int:
-    from zgcsim.calibration.hindcast import Budget, run_hindcast, write_outputs
+    from zgcsim.calibration.hindcast import Budget, check_request, run_hindcast, write_outputs
     from zgcsim.calibration.hindcast_report import scored_points, summary
     from zgcsim.running.runs import default_workers
 
@@ -19,6 +19,7 @@ def _cmd_hindcast(args: argparse.Namespace) -> int:
     budget = Budget(
         evaluations=args.budget, replicates=args.replicates, runs=args.runs, draws=args.draws, seed=args.seed
     )
+    check_request(args.origins, budget)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserInputError("not a folder", path=out)
