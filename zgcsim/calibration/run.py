@@ -41,6 +41,13 @@ FORMAT_VERSION = 2
 MAX_MEMBERS = 400  # ensemble members kept in the calibration file
 
 
+def _nan_stat(stat, values: np.ndarray) -> float:
+    """A statistic of the finite values (nan when there is none)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(stat(finite)) if len(finite) else float("nan")
+
+
 def calibrate(
     out: Path,
     budget: int = 7200,
@@ -90,7 +97,8 @@ def calibrate(
     finally:
         bar.close()
         evaluate.close()
-    # at most MAX_MEMBERS members, evenly spaced along the chain (thinning: neighbouring steps are alike)
+    ess = posterior.effective_sample_size(len(start))
+    # at most MAX_MEMBERS members, evenly spaced along the thinned chain
     keep = np.unique(
         np.linspace(0, len(posterior.particles) - 1, min(MAX_MEMBERS, len(posterior.particles))).astype(int)
     )
@@ -123,9 +131,17 @@ def calibrate(
         "sampler": {
             "walkers": len(start),
             "steps": settings.sampler_steps,
-            "burn_in": settings.sampler_steps // 2,
+            "moves": "emcee DEMove 0.6, DESnookerMove 0.2, StretchMove 0.2",
+            "burn_in": posterior.burn_in,
+            "thin": posterior.thin,
             "acceptance_fraction": posterior.acceptance,
             "autocorrelation_time": posterior.autocorrelation,
+            "autocorrelation_time_median": _nan_stat(np.nanmedian, posterior.taus),
+            "effective_sample_size_min": _nan_stat(np.nanmin, ess),
+            "effective_sample_size_median": _nan_stat(np.nanmedian, ess),
+            "chain_over_tau": settings.sampler_steps / posterior.autocorrelation
+            if np.isfinite(posterior.autocorrelation)
+            else float("nan"),
             "distinct_members": len({tuple(m["values"].values()) for m in ensemble}),
         },
         "ensemble": ensemble,

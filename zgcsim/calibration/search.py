@@ -7,21 +7,26 @@ approximate Bayesian computation with a Gaussian acceptance kernel whose width i
 tolerance; Wilkinson (2013, Stat. Appl. Genet. Mol. Biol. 12(2)) shows that such ABC is exact inference under
 a Gaussian model error of that size, and it is the quasi-posterior of Chernozhukov & Hong (2003, J.
 Econometrics 115) for a method-of-moments criterion. The priors are uniform over the stated ranges. The walkers
-start at the optimiser's best distinct points; the first half of the chain is discarded and the rest, with
-equal weights, is the ensemble that projections sample. Every evaluation is appended to a checkpoint file keyed
-by its parameter values, and both stages are seeded, so a calibration killed midway and started again with the
-same settings replays the finished evaluations from the file and continues where it stopped.
+start at the optimiser's best distinct points and move by a mixture of emcee's differential-evolution moves
+(ter Braak 2006; the snooker variant, ter Braak & Vrugt 2008) and its stretch move: in 21 dimensions the stretch
+move alone accepts few proposals and mixes slowly. The integrated autocorrelation time tau is estimated per
+parameter (Goodman & Weare 2010, as emcee computes it); the first 2.5 x tau steps (at most half the chain) are
+discarded as burn-in, the rest is thinned by tau / 2, and the effective sample size is walkers x kept steps / tau.
+The kept positions, with equal weights, are the ensemble that projections sample.
+Every evaluation is appended to a checkpoint file keyed by its parameter values, and both stages are
+seeded, so a calibration killed midway and started again with the same settings replays the finished
+evaluations from the file and continues where it stopped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -213,18 +218,27 @@ def walkers() -> int:
 class Posterior:
     """The posterior sample and the sampler's diagnostics.
 
-    The sample is every walker's position after burn-in (equal weights; a rejected move repeats a position).
+    The sample is every walker's position after burn-in, thinned (equal weights; a rejected move repeats a
+    position).
     """
 
     particles: np.ndarray  # sample x parameter
     losses: np.ndarray
     acceptance: float  # mean acceptance fraction of the walkers
     autocorrelation: float  # the longest integrated autocorrelation time estimate, in steps (nan if unknown)
+    taus: np.ndarray = field(default_factory=lambda: np.array([]))  # per parameter, in steps (nan if unknown)
+    burn_in: int = 0  # steps discarded
+    thin: int = 1  # every thin-th step kept
+    steps: int = 0  # steps of every walker
 
     @property
     def weights(self) -> np.ndarray:
         """Equal weights: MCMC draws are an unweighted sample."""
         return np.full(len(self.particles), 1.0 / len(self.particles))
+
+    def effective_sample_size(self, walkers_count: int) -> np.ndarray:
+        """Per parameter: walkers x post-burn-in steps / tau (nan where tau is unknown)."""
+        return walkers_count * (self.steps - self.burn_in) / self.taus if len(self.taus) else np.array([])
 
 
 def starting_walkers(evaluated: Sequence[tuple[float, ...]], losses: Sequence[float]) -> np.ndarray:
@@ -256,14 +270,32 @@ def sample_posterior(evaluate: Callable, start: np.ndarray, settings: Settings) 
             out[inside] = -0.5 * np.asarray(evaluate(points[inside]), dtype=float)
         return out
 
-    sampler = emcee.EnsembleSampler(len(start), start.shape[1], log_posterior, vectorize=True)
+    moves = [
+        (emcee.moves.DEMove(), 0.6),
+        (emcee.moves.DESnookerMove(), 0.2),
+        (emcee.moves.StretchMove(), 0.2),
+    ]
+    sampler = emcee.EnsembleSampler(len(start), start.shape[1], log_posterior, vectorize=True, moves=moves)
     sampler.random_state = np.random.RandomState(settings.seed + 2).get_state()
     sampler.run_mcmc(start, settings.sampler_steps, progress=False)
-    burn = settings.sampler_steps // 2
-    chain = sampler.get_chain(discard=burn, flat=True)
-    losses = -2.0 * sampler.get_log_prob(discard=burn, flat=True)
-    with warnings.catch_warnings():  # emcee warns when the chain is short for its estimate; the report says so
-        warnings.simplefilter("ignore")
-        tau = np.atleast_1d(sampler.get_autocorr_time(discard=burn, quiet=True)) if burn >= 2 else np.array([])
-    longest = float(tau[np.isfinite(tau)].max()) if np.isfinite(tau).any() else float("nan")
-    return Posterior(chain, losses, float(np.mean(sampler.acceptance_fraction)), longest)
+    steps = settings.sampler_steps
+    logging.disable(logging.WARNING)  # emcee logs that the chain is short for its estimate; the report says so
+    try:
+        taus = np.atleast_1d(sampler.get_autocorr_time(quiet=True)) if steps >= 4 else np.full(start.shape[1], np.nan)
+    finally:
+        logging.disable(logging.NOTSET)
+    taus = np.where(np.isfinite(taus) & (taus > 0), taus, np.nan)
+    longest = float(np.nanmax(taus)) if np.isfinite(taus).any() else float("nan")
+    burn, thin = burn_and_thin(longest, steps)
+    chain = sampler.get_chain(discard=burn, thin=thin, flat=True)
+    losses = -2.0 * sampler.get_log_prob(discard=burn, thin=thin, flat=True)
+    return Posterior(chain, losses, float(np.mean(sampler.acceptance_fraction)), longest, taus, burn, thin, steps)
+
+
+def burn_and_thin(tau: float, steps: int) -> tuple[int, int]:
+    """Burn-in of 2.5 x tau steps (at most half the chain; half when tau is unknown) and thinning by tau / 2."""
+    if not np.isfinite(tau):
+        return steps // 2, 1
+    burn = min(steps // 2, int(np.ceil(2.5 * tau)))
+    thin = max(1, min(int(tau // 2), (steps - burn) // 2 or 1))
+    return burn, thin
