@@ -97,6 +97,16 @@ def _mixing(sampler: dict) -> list[str]:
     if "effective_sample_size_min" not in sampler:
         return []  # a record written before these diagnostics existed
     tau, ratio = sampler["autocorrelation_time"], sampler["chain_over_tau"]
+    if not np.isfinite(tau):
+        return [
+            "## Mixing of the posterior sampler",
+            "",
+            f"Moves: {sampler.get('moves', 'stretch')}. The chain of {sampler['steps']} steps is too short for "
+            "emcee to estimate an integrated autocorrelation time, so no effective sample size can be given: the "
+            f"ensemble is the optimiser's best region after {sampler['steps']} sampler steps (first "
+            f"{sampler['burn_in']} discarded), not a mixed posterior sample.",
+            "",
+        ]
     verdict = (
         "long enough by emcee's rule of thumb (at least 50 tau)"
         if ratio >= 50

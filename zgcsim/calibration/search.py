@@ -281,7 +281,10 @@ def sample_posterior(evaluate: Callable, start: np.ndarray, settings: Settings) 
     steps = settings.sampler_steps
     logging.disable(logging.WARNING)  # emcee logs that the chain is short for its estimate; the report says so
     try:
-        taus = np.atleast_1d(sampler.get_autocorr_time(quiet=True)) if steps >= 4 else np.full(start.shape[1], np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a parameter that never moved has no estimate
+            taus = (
+                np.atleast_1d(sampler.get_autocorr_time(quiet=True)) if steps >= 4 else np.full(start.shape[1], np.nan)
+            )
     finally:
         logging.disable(logging.NOTSET)
     taus = np.where(np.isfinite(taus) & (taus > 0), taus, np.nan)
