@@ -140,7 +140,8 @@ def report_markdown(h: Hindcast) -> str:
         f"- Projection per origin: {b.runs} spin-up runs drawn from the posterior ensemble, each with {b.draws} "
         f"discrepancy paths ({b.runs * b.draws} predictive members per point).",
         f"- Population: {'small test population (' + str(h.extra) + ')' if h.extra else 'full 2013 population'}.",
-        f"- Wall time {h.seconds:.0f} s; per origin: "
+        f"- Wall time of this invocation {h.seconds:.0f} s (a calibration resumed from its checkpoint in the work "
+        "folder replays its evaluations and is faster than a fresh one); per origin: "
         + ", ".join(f"{r.origin}: {r.seconds:.0f} s ({r.moments} moments)" for r in h.origins)
         + ".",
         "",
