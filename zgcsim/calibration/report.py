@@ -116,8 +116,11 @@ def _mixing(sampler: dict) -> list[str]:
     return [
         "## Mixing of the posterior sampler",
         "",
-        f"Moves: {sampler.get('moves', 'stretch')}. Integrated autocorrelation time (emcee's estimate per "
-        f"parameter): longest {tau:.1f} steps, median {sampler['autocorrelation_time_median']:.1f}. Burn-in "
+        f"Moves: {sampler.get('moves', 'stretch')}. Integrated autocorrelation time tau per parameter: emcee's "
+        f"estimate (longest {sampler.get('autocorrelation_time_emcee', float('nan')):.1f} steps), raised to the "
+        f"time the rejection rate alone implies, (2 - a) / a = "
+        f"{sampler.get('autocorrelation_time_rejection_floor', float('nan')):.1f} steps, where that is larger: "
+        f"longest {tau:.1f} steps, median {sampler['autocorrelation_time_median']:.1f}. Burn-in "
         f"{sampler['burn_in']} steps (2.5 tau, at most half the chain); thinned by {sampler.get('thin', 1)}. "
         f"Effective sample size (walkers x kept steps / tau): smallest {sampler['effective_sample_size_min']:.0f}, "
         f"median {sampler['effective_sample_size_median']:.0f}. The chain is {ratio:.1f} tau long: {verdict}.",

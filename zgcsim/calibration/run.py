@@ -22,6 +22,7 @@ from zgcsim.calibration.moments import load_moments
 from zgcsim.calibration.report import write_report
 from zgcsim.calibration.search import (
     CALIBRATED,
+    MOVES,
     Checkpoint,
     Evaluator,
     Settings,
@@ -29,6 +30,7 @@ from zgcsim.calibration.search import (
     bounds,
     optimise,
     planned_evaluations,
+    rejection_floor,
     sample_posterior,
     starting_walkers,
     walkers,
@@ -131,12 +133,14 @@ def calibrate(
         "sampler": {
             "walkers": len(start),
             "steps": settings.sampler_steps,
-            "moves": "emcee DEMove 0.6, DESnookerMove 0.2, StretchMove 0.2",
+            "moves": ", ".join(f"emcee {name} {weight:g}" for name, weight in MOVES),
             "burn_in": posterior.burn_in,
             "thin": posterior.thin,
             "acceptance_fraction": posterior.acceptance,
             "autocorrelation_time": posterior.autocorrelation,
             "autocorrelation_time_median": _nan_stat(np.nanmedian, posterior.taus),
+            "autocorrelation_time_emcee": _nan_stat(np.nanmax, posterior.emcee_taus),
+            "autocorrelation_time_rejection_floor": rejection_floor(posterior.acceptance),
             "effective_sample_size_min": _nan_stat(np.nanmin, ess),
             "effective_sample_size_median": _nan_stat(np.nanmedian, ess),
             "chain_over_tau": settings.sampler_steps / posterior.autocorrelation
