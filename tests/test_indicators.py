@@ -145,5 +145,5 @@ def test_parameter_documentation_matches_the_parameter_table():
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
     assert doc.read_text(encoding="utf-8") == parameter_table_markdown(), (
-        "run: python -m zgcsim.paramdoc > docs/parameters.md"
+        "run: python -m zgcsim.inputs.paramdoc > docs/parameters.md"
     )

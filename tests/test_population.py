@@ -65,7 +65,7 @@ def test_size_distribution_has_a_zipf_tail(model):
 def test_rd_intensity_bunches_just_above_the_hte_thresholds(model):
     f = model.firms
     reported = f.y_rd_reported / f.y_revenue
-    gap = reported - hte_threshold(f.y_revenue)
+    gap = reported - hte_threshold(f.y_revenue, model.params)
     above = ((gap >= 0) & (gap < 0.004)).sum()
     below = ((gap < 0) & (gap >= -0.004)).sum()
     assert above > 2 * below

@@ -99,7 +99,7 @@ def stylised_facts(values: Mapping[str, float], seed: int, extra: Mapping[str, f
         "priors.md row 57 (about -0.2)",
     )
     reported = f.y_rd_reported / np.maximum(f.y_revenue, 1e-9)
-    gap = reported - hte_threshold(f.y_revenue)
+    gap = reported - hte_threshold(f.y_revenue, model.params)
     above, below = ((gap >= 0) & (gap < 0.004)).sum(), ((gap < 0) & (gap >= -0.004)).sum()
     check(
         "R&D intensity bunches just above the HTE thresholds (firms 0-0.4 pp above / below)",

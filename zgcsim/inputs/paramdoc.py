@@ -22,7 +22,7 @@ def parameter_table_markdown() -> str:
     lines = [
         "# Parameters",
         "",
-        "Generated from `zgcsim/data/parameters.toml` by `python -m zgcsim.paramdoc > docs/parameters.md`;",
+        "Generated from `zgcsim/data/parameters.toml` by `python -m zgcsim.inputs.paramdoc > docs/parameters.md`;",
         "a test checks that this file matches the table. OBS is `zgcsim/data/zgc_observed_to_2017.csv`; UNK is",
         "the shared `data/README.md`, section 'What is not known for 2017'; rows refer to Table 1 of",
         "`research/priors.md`.",

@@ -27,3 +27,21 @@ def stream(seed: np.random.SeedSequence, name: str) -> np.random.Generator:
     """Return the generator of one named random process within a replicate."""
     key = zlib.crc32(name.encode("utf-8"))
     return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, key)))
+
+
+def as_seed_sequence(rng: int | np.integer | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """Return the replicate seed a model's ``rng`` argument stands for (Mesa's SPEC-7 ``rng`` convention).
+
+    A ``SeedSequence`` is the replicate's seed as it is; an int ``s`` is replicate 0 of root seed ``s``
+    (``replicate_seed(s, 0)``: the first replicate of ``zgcsim run --seed s``); None draws fresh entropy.
+
+    Raises:
+        TypeError: for any other type (a ``numpy.random.Generator`` cannot be split into named streams).
+    """
+    if rng is None:
+        return np.random.SeedSequence()
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return replicate_seed(int(rng), 0)
+    raise TypeError(f"rng must be an int, a numpy SeedSequence or None, not {type(rng).__name__}")

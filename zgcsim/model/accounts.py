@@ -1,10 +1,7 @@
-"""The firms' yearly accounts: the calendar-year accumulators, last year's profit, corporate tax."""
+"""The firms' yearly accounts: the calendar-year accumulators and last year's profit."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from zgcsim.model.context import StepContext
 from zgcsim.model.firms import FIELDS, FirmTable
 
 
@@ -15,14 +12,6 @@ def reset_year(firms: FirmTable) -> None:
             firms.columns[name][:] = 0
 
 
-def close_year(firms: FirmTable, ctx: StepContext) -> None:
-    """Year end: the year's profit becomes last year's; corporate tax with the super-deduction (rows 11-12)."""
-    p, lv = ctx.params, ctx.levers
+def close_year(firms: FirmTable) -> None:
+    """Year end: the year's profit becomes last year's (the R&D decision and the HTE notch read it)."""
     firms.profit_last = firms.y_profit.copy()
-    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
-    s = np.where(
-        firms.manufacturer,
-        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
-        lv["rd_super_deduction"],
-    )
-    firms.y_tax = tau * np.maximum(firms.y_profit - s * firms.y_rd_reported, 0.0)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from zgcsim.model.contracts import contract_values, truncated_pareto_mean
-from zgcsim.model.firms import FirmTable
+from zgcsim.model.contracts import contract_knowledge, contract_values, truncated_pareto_mean
+from zgcsim.model.firms import FirmTable, returnee_share
 from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
+from zgcsim.model.knowledge import knowledge_input, patent_returnee_factor, pct_weight, standards_weight
 
 
 def knowledge_scales(
@@ -21,19 +22,19 @@ def knowledge_scales(
 
     Also sets each firm's starting knowledge ``knowledge0`` (the reference of the within-firm patent elasticity).
     """
-    knowledge = f.rd_stock + p["vc_patent_potency"] * f.vc_recent + f.licensed_knowledge
+    knowledge = knowledge_input(f, p)
     f.knowledge0 = knowledge
-    returnee_share = f.returnees / np.maximum(f.employees, 1.0)
-    propensity = f.patent_fe * knowledge * (1 + p["returnee_patent_premium"] * returnee_share)
-    pct_weight = propensity * (f.revenue / 0.25) ** p["pct_size_elasticity"] * (1 + 10 * returnee_share)
+    returnees = returnee_share(f.returnees, f.employees)
+    propensity = f.patent_fe * knowledge * patent_returnee_factor(returnees, p)
+    pct_weights = propensity * pct_weight(f.revenue, returnees, p)
     new_standards = b["standards"] - b["standards_prev"]
     scale = {
         "applications": b["invention_applications"] / propensity.sum(),
-        "pct_share": b["pct"] / (pct_weight * b["invention_applications"] / propensity.sum()).sum(),
-        "standards": new_standards / (np.maximum(f.patents_held, 0) ** p["standards_stock_elasticity"]).sum(),
-        "contracts": b["tech_contracts"] / (truncated_pareto_mean(p) * (f.rd_stock + f.licensed_knowledge).sum()),
+        "pct_share": b["pct"] / (pct_weights * b["invention_applications"] / propensity.sum()).sum(),
+        "standards": new_standards / standards_weight(f.patents_held[f.patents_held > 0], p).sum(),
+        "contracts": b["tech_contracts"] / (truncated_pareto_mean(p) * contract_knowledge(f).sum()),
     }
-    counts = rng.poisson(scale["contracts"] * f.rd_stock)
+    counts = rng.poisson(scale["contracts"] * contract_knowledge(f))
     drawn = contract_values(counts, p, rng)
     f.y_contracts = drawn * b["tech_contracts"] / max(drawn.sum(), 1e-9)  # the start year's total
     return scale

@@ -27,6 +27,7 @@ class StepContext:
     levers: dict[str, float]
     params: dict[str, float]
     streams: dict[str, np.random.Generator]
+    derived: dict[str, float]  # values the model derives from its start population (``ParkModel.derived``)
     demand_shock: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # log level, by sector
     congestion: float = 0.0  # yearly growth drag from land (model.update_land)
     platform_boost: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # by sector

@@ -8,6 +8,11 @@ from zgcsim.model.context import StepContext
 from zgcsim.model.firms import FirmTable
 
 
+def contract_knowledge(firms: FirmTable) -> np.ndarray:
+    """The knowledge a firm sells contracts from: its R&D stock plus licensed-in knowledge (row 37)."""
+    return firms.rd_stock + firms.licensed_knowledge
+
+
 def contract_values(counts: np.ndarray, p: dict[str, float], rng: np.random.Generator) -> np.ndarray:
     """Draw ``counts[i]`` contract values per firm from a truncated Pareto (row 37) and return each firm's sum."""
     total = int(counts.sum())
@@ -35,6 +40,5 @@ def sell_contracts(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[str
     licensed-in knowledge), each with a truncated Pareto value.
     """
     rng = ctx.streams["contracts"]
-    knowledge = firms.rd_stock + firms.licensed_knowledge
-    counts = rng.poisson(knowledge_scale["contracts"] * knowledge * firms.active)
+    counts = rng.poisson(knowledge_scale["contracts"] * contract_knowledge(firms) * firms.active)
     firms.y_contracts = firms.y_contracts + contract_values(counts, ctx.params, rng)

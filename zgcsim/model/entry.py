@@ -11,8 +11,15 @@ import numpy as np
 from zgcsim.inputs.sectors import SECTORS
 from zgcsim.model.context import QUARTER, StepContext
 from zgcsim.model.firms import FIELDS, FirmTable
+from zgcsim.model.knowledge import steady_stock
+from zgcsim.model.talent import talent_programme_effect
 
-DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4
+DE_NOVO, SPIN_OFF, RETURNEE, INCUBATOR = 1, 2, 3, 4  # firms.ORIGINS
+
+
+def incubated(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Mask of incubator graduates in their first years (``incubation_effect_years``): the incubator's effects."""
+    return (firms.origin == INCUBATOR) & (firms.age < p["incubation_effect_years"])
 
 
 def entrant_counts(n_firms: int, spinoffs: int, ctx: StepContext) -> dict[int, int]:
@@ -24,7 +31,7 @@ def entrant_counts(n_firms: int, spinoffs: int, ctx: StepContext) -> dict[int, i
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["entry"]
     de_novo = int(rng.poisson(p["startup_entry_rate"] * n_firms * QUARTER))
-    returnee_share = p["returnee_founder_share"] * lv["talent_programme"] ** p["talent_programme_elasticity"]
+    returnee_share = p["returnee_founder_share"] * talent_programme_effect(lv, p)
     returnees = int(rng.poisson(de_novo * returnee_share))
     incubated = int(rng.poisson(lv["incubator_capacity"] * QUARTER))
     return {DE_NOVO: de_novo, SPIN_OFF: spinoffs, RETURNEE: returnees, INCUBATOR: incubated}
@@ -45,21 +52,31 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
     col["uid"] = np.arange(next_uid, next_uid + k)
     col["origin"] = origin
     col["sector"] = rng.choice(len(SECTORS), size=k, p=_sector_shares(firms))
-    revenue = p["entrant_revenue_median"] * rng.lognormal(0.0, 1.0, k)
+    revenue = p["entrant_revenue_median"] * rng.lognormal(0.0, p["entrant_size_dispersion"], k)
     col["revenue"] = revenue
-    col["employees"] = np.maximum(revenue / (0.006 * rng.lognormal(0, 0.5, k)), 3.0)  # ~60 万元 per person
+    per_person = p["entrant_revenue_per_employee"] * rng.lognormal(
+        0, p["entrant_productivity_dispersion"], k
+    )  # ~60 万元 per person
+    col["employees"] = np.maximum(revenue / per_person, p["min_employees"])
     col["age"] = rng.random(k) * QUARTER
     col["manufacturer"] = rng.random(k) < np.array([s.manufacturing_share for s in SECTORS])[col["sector"]]
-    col["team_quality"] = rng.standard_normal(k) + 0.3 * np.isin(origin, (SPIN_OFF, RETURNEE))
-    col["va_ratio0"] = np.array([s.va_ratio for s in SECTORS])[col["sector"]] * rng.lognormal(0, 0.25, k) * 1.0
-    intensity = np.clip(0.08 * rng.lognormal(0, 0.6, k), 0.005, 0.5)
+    col["team_quality"] = rng.standard_normal(k) + p["founder_team_quality_bonus"] * np.isin(
+        origin, (SPIN_OFF, RETURNEE)
+    )
+    va_noise = rng.lognormal(0, p["va_ratio_dispersion"], k)
+    col["va_ratio0"] = np.array([s.va_ratio for s in SECTORS])[col["sector"]] * va_noise
+    intensity = np.clip(
+        p["entrant_rd_median"] * rng.lognormal(0, p["entrant_rd_dispersion"], k),
+        p["entrant_rd_min"],
+        p["entrant_rd_max"],
+    )
     col["rd_intensity"] = intensity
-    col["rd_stock"] = intensity * revenue / (0.12 + p["rd_depreciation"]) + 0.02 * (origin == SPIN_OFF)
+    col["rd_stock"] = steady_stock(intensity * revenue, p) + p["spinoff_rd_stock"] * (origin == SPIN_OFF)
     col["knowledge0"] = col["rd_stock"].copy()
     col["patent_fe"] = rng.gamma(p["patent_dispersion"], 1 / p["patent_dispersion"], k)
-    col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(2, k), 0)
-    col["hte_eligible"] = rng.random(k) < 0.85
-    margin = rng.normal(-0.05, 0.15, k)
+    col["patents_held"] = np.where(origin == SPIN_OFF, 1 + rng.poisson(p["spinoff_patents_mean"], k), 0)
+    col["hte_eligible"] = rng.random(k) < p["hte_eligible_share"]
+    margin = rng.normal(p["entrant_margin_mean"], p["entrant_margin_sd"], k)
     col["margin_pre"] = margin + intensity
     col["profit_last"] = margin * revenue
     col["returnees"] = (origin == RETURNEE).astype(float)
@@ -67,7 +84,9 @@ def make_entrants(counts: dict[int, int], firms: FirmTable, next_uid: int, ctx: 
         firms.va_ratio0 * firms.revenue
     ).sum()
     factor = np.array([s.energy_factor for s in SECTORS])
-    col["energy_intensity"] = mean_energy * factor[col["sector"]] / factor.mean() * rng.lognormal(0, 0.5, k)
+    col["energy_intensity"] = (
+        mean_energy * factor[col["sector"]] / factor.mean() * rng.lognormal(0, p["energy_intensity_dispersion"], k)
+    )
     col["vc_last_year"] = np.full(k, np.nan)
     col["vc_first_year"] = np.full(k, np.nan)
     col["ipo_exchange"] = np.full(k, -1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -25,19 +25,27 @@ def demand_shock(events: Sequence[Event], step_index: int, start_year: int) -> n
     return level
 
 
-def apply_export_controls(f: FirmTable, events: Sequence[Event], applied: set[int], quarter_end: dt.date) -> None:
+def apply_export_controls(
+    f: FirmTable, events: Sequence[Event], applied: set[int], quarter_end: dt.date, p: Mapping[str, float]
+) -> None:
     """From an export-control event's date, its named firms lose yearly growth; ``applied`` records the events done.
 
     The named firms of 2019-2020 (Sugon, Megvii, Qihoo 360, CloudMinds) were technology leaders of middling
     size, not the zone's largest firms; so the model names the most R&D-intensive firms of the event's
-    sectors with revenue between 10 and 200 亿元 (our reading; a modelling choice).
+    sectors with revenue between ``export_control_min_revenue`` and ``export_control_max_revenue`` (10 and 200
+    亿元; our reading, a modelling choice).
     """
     for i, e in enumerate(events):
         if e.kind != "export_control" or i in applied or e.start > quarter_end:
             continue
         applied.add(i)
         sectors = [SECTOR_KEYS.index(s) for s in e.sectors] if e.sectors else list(range(len(SECTORS)))
-        in_scope = f.active & np.isin(f.sector, sectors) & (f.revenue >= 10) & (f.revenue <= 200)
+        in_scope = (
+            f.active
+            & np.isin(f.sector, sectors)
+            & (f.revenue >= p["export_control_min_revenue"])
+            & (f.revenue <= p["export_control_max_revenue"])
+        )
         in_scope &= f.export_penalty == 0  # a firm is named once
         rows = np.flatnonzero(in_scope)
         hit = rows[np.argsort(-f.rd_intensity[rows], kind="stable")[: e.firms]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 from zgcsim.model.population import exit_hazard_by_age
 
@@ -15,16 +16,17 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     Returns the mask of firms that exit this quarter.
     """
     p, rng = ctx.params, ctx.streams["exit"]
-    hazard = exit_hazard_by_age(firms.age) * p["exit_hazard_scale"]
-    low = firms.tfp + firms.tfp_noise + 0.1 * firms.team_quality
+    hazard = exit_hazard_by_age(firms.age, p) * p["exit_hazard_scale"]
+    low = firms.tfp + firms.tfp_noise + p["exit_team_quality_weight"] * firms.team_quality
     sample = low[::7]  # the bottom quintile's cut-off, estimated on every seventh firm (cheap, deterministic)
     cutoff = np.partition(sample, len(sample) // 5)[len(sample) // 5] if len(sample) else 0.0
     hazard = hazard * np.where(low < cutoff, p["exit_low_tfp_factor"], 1.0)
-    hazard = hazard * np.where(firms.listed, 0.1, 1.0)
-    hazard = hazard * np.where((firms.origin == 4) & (firms.age < 3), p["incubator_survival_factor"], 1.0)
-    # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with its square root
-    # (0.3 at 10 亿元, 0.03 at 1 000 亿元: the zone's largest firms, which hold many patents, almost never close)
-    hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -0.5)
-    leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-np.minimum(hazard, 0.9))))
+    hazard = hazard * np.where(firms.listed, p["exit_listed_factor"], 1.0)
+    hazard = hazard * np.where(incubated(firms, p), p["incubator_survival_factor"], 1.0)
+    # failure falls with size (Evans 1987, row 58): from 1 亿元 of revenue the hazard falls with a power of it (the
+    # square root by default: 0.3 at 10 亿元, 0.03 at 1 000 亿元; the largest firms almost never close)
+    hazard = hazard * np.minimum(1.0, np.maximum(firms.revenue, 1e-6) ** -p["exit_size_elasticity"])
+    yearly = np.minimum(hazard, p["probability_cap"])
+    leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-yearly)))
     firms.active = firms.active & ~leaving
     return leaving

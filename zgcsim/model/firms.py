@@ -1,9 +1,9 @@
 """The enterprise population as arrays: one row per firm, one array per state variable.
 
 Tens of thousands of firms cannot each be a Python object stepped every quarter, so their state lives in
-numpy arrays and their behaviour (in ``enterprises.py``) runs on whole arrays at once. Every firm is still an
-individual: it has a permanent ``uid``, its own state and its own random draws, and ``FirmView`` shows one
-firm as an object with attributes, the way a Mesa agent is inspected.
+numpy arrays and their behaviour (one module per behaviour in ``zgcsim/model/``) runs on whole arrays at once.
+Every firm is still an individual: it has a permanent ``uid``, its own state and its own random draws, and
+``FirmView`` shows one firm as an object with attributes, the way a Mesa agent is inspected.
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ FIELDS: dict[str, Any] = {
     "y_contracts": np.float64,
     "y_energy": np.float64,
     "y_vc": np.float64,
-    "y_tax": np.float64,
 }
 YEARLY = tuple(name for name in FIELDS if name.startswith("y_"))
 ORIGINS = ("incumbent", "de_novo", "spin_off", "returnee_founder", "incubator_graduate")
@@ -158,3 +157,13 @@ class FirmView:
 
     def __repr__(self) -> str:
         return f"FirmView(uid={self.unique_id}, revenue={self.revenue:.3g} 亿元, age={self.age:.1f})"
+
+
+def reported_intensity(firms: FirmTable) -> np.ndarray:
+    """R&D intensity as reported: real plus relabelled (what the HTE rules, the exchanges and recruits see)."""
+    return firms.rd_intensity + firms.relabel_intensity
+
+
+def returnee_share(returnees: np.ndarray, employees: np.ndarray) -> np.ndarray:
+    """Foreign and returnee staff as a share of employees (at least one employee counted)."""
+    return returnees / np.maximum(employees, 1.0)

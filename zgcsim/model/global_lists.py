@@ -8,10 +8,6 @@ from importlib import resources
 
 import numpy as np
 
-# Yearly average yuan per US dollar, from the shared data/README.md (its own caveat: verify against the
-# statistics bureau before relying on them).
-YUAN_PER_USD = {2017: 6.75, 2018: 6.62, 2019: 6.90, 2020: 6.90, 2021: 6.45, 2022: 6.73}
-
 
 @cache
 def fortune_threshold_usd_bn(year: int) -> float:
@@ -28,9 +24,17 @@ def fortune_threshold_usd_bn(year: int) -> float:
     return float(np.interp(year, years[order], values[order]))
 
 
+@cache
+def _yuan_per_usd_by_year() -> dict[int, float]:
+    """Yearly average yuan per US dollar (``data/yuan_per_usd.csv``, from the shared data/README.md)."""
+    text = resources.files("zgcsim").joinpath("data/yuan_per_usd.csv").read_text(encoding="utf-8")
+    return {int(r["year"]): float(r["yuan_per_usd"]) for r in csv.DictReader(text.splitlines())}
+
+
 def yuan_per_usd(year: int) -> float:
-    """Yearly average exchange rate; outside 2017-2022 the nearest known year's (no earlier rate is in the data)."""
-    return YUAN_PER_USD[min(max(year, 2017), 2022)]
+    """Yearly average exchange rate; outside the file's years the nearest known year's (none earlier is known)."""
+    rates = _yuan_per_usd_by_year()
+    return rates[min(max(year, min(rates)), max(rates))]
 
 
 def fortune_threshold_yi(year: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext, power
+from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 
 
@@ -21,24 +22,27 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["growth"]
     n = len(firms)
     old_tfp, old_noise = firms.tfp.copy(), firms.tfp_noise.copy()
-    firms.tfp_noise = 0.95 * firms.tfp_noise + rng.normal(0, 0.02, n)
+    firms.tfp_noise = p["tfp_noise_persistence"] * firms.tfp_noise + rng.normal(0, p["tfp_noise_sd"], n)
     firms.tfp = firms.tfp + p["tfp_per_rd"] * knowledge_growth
     d_tfp = firms.tfp - old_tfp + firms.tfp_noise - old_noise
 
-    young = np.exp(-np.log(2.0) / 3.0 * firms.age)
-    vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (ctx.time - np.nan_to_num(firms.vc_last_year) < 2)
-    incubated = (firms.origin == 4) & (firms.age < 3)
+    young = np.exp(-np.log(2) / p["young_premium_half_life"] * firms.age)
+    since_round = ctx.time - np.nan_to_num(firms.vc_last_year)
+    vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (since_round < p["vc_boost_years"])
     drift = (
         p["demand_growth"]
         + p["young_growth_premium"] * young
         + vc_boost
-        + p["incubator_growth_boost"] * incubated
-        + ctx.platform_boost[firms.sector] * (firms.age < 5)
-        + 0.03 * firms.team_quality
+        + p["incubator_growth_boost"] * incubated(firms, p)
+        + ctx.platform_boost[firms.sector] * (firms.age < p["platform_boost_max_age"])
+        + p["team_quality_growth"] * firms.team_quality
         - ctx.congestion
         - firms.export_penalty
     )
-    scale = np.minimum(p["growth_shock_scale"] * power(np.maximum(firms.revenue, 1e-3), -p["size_variance_beta"]), 1.2)
+    scale = np.minimum(
+        p["growth_shock_scale"] * power(np.maximum(firms.revenue, 1e-3), -p["size_variance_beta"]),
+        p["growth_shock_scale_cap"],
+    )
     b = scale * 0.5  # quarterly Laplace scale (a yearly scale spread over four quarters)
     # a Laplace draw is the difference of two exponentials; log(1 - b^2) makes E[exp(shock)] = 1 for b < 1
     shock = b * (rng.standard_exponential(n) - rng.standard_exponential(n)) + np.log(1 - b * b)

@@ -8,26 +8,25 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from zgcsim.model.context import QUARTER
 from zgcsim.model.firms import FirmTable
-
-QUARTER = 0.25
-BASE_TTO_STAFF = 4.0  # professional staff of a TTO that meets the plan's definition, before subsidy (ours)
 
 
 class University(mesa.Agent):
     """A university or research institute with a research budget and, perhaps, a professional TTO."""
 
-    def __init__(self, model: mesa.Model, kind: str, budget: float, efficiency: float, tto: bool) -> None:
+    def __init__(
+        self, model: mesa.Model, kind: str, budget: float, efficiency: float, tto: bool, base_staff: float
+    ) -> None:
         super().__init__(model)
         self.kind = kind  # "university" or "institute"
         self.budget = budget  # research spending, 亿元 per year
         self.efficiency = efficiency  # TTO efficiency A, one-sided inefficiency draw (row 28), <= 1
         self.tto = tto  # runs a market-oriented professional TTO (the plan's definition)
         self.funded = False  # supported under the TTO lever
-        self.tto_staff = BASE_TTO_STAFF if tto else 0.0
-        self.disclosures = 0  # this quarter
-        self.licences_year = 0
-        self.spinoffs_year = 0
+        self.tto_staff = base_staff if tto else 0.0  # professional TTO staff (``tto_base_staff`` unsubsidised)
+        # licence income of the year, 亿元: read by no indicator yet, but its draws are part of the TTO stream's
+        # sequence, so dropping them would shift every later TTO draw
         self.licence_income_year = 0.0
 
     def review_tto(self, params: dict[str, float], staff_subsidy: float, rng: np.random.Generator) -> None:
@@ -35,13 +34,13 @@ class University(mesa.Agent):
         if not self.tto:
             chance = params["tto_funded_uptake"] if self.funded else params["tto_setup_hazard"]
             self.tto = bool(rng.random() < 1 - (1 - chance) ** QUARTER)  # yearly chances, reviewed quarterly
-        elif not self.funded and rng.random() < 1 - 0.98**QUARTER:  # unfunded offices lapse at 2 %/yr (ours)
+        elif not self.funded and rng.random() < 1 - params["tto_survival"] ** QUARTER:  # unfunded offices lapse
             self.tto = False
-        self.tto_staff = (BASE_TTO_STAFF + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
+        base = params["tto_base_staff"]
+        self.tto_staff = (base + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
 
     def reset_year(self) -> None:
-        """Zero the yearly counters."""
-        self.licences_year = self.spinoffs_year = 0
+        """Zero the yearly licence income."""
         self.licence_income_year = 0.0
 
 
@@ -52,10 +51,11 @@ def research_quarter(
 
     Each institution keeps its own state as a Mesa agent; the draws for all of them are made at once.
     Disclosures ~ Poisson(r_disc x budget / 4) (row 31). With a professional TTO, each disclosure is licensed
-    with probability A x p_lic x (staff / 4)^b, i.e. licences are A p_lic D^(1-b) S^b up to a constant:
+    with probability A x p_lic x (staff / base staff)^b, i.e. licences are A p_lic D^(1-b) S^b up to a constant:
     constant returns in disclosures and staff (row 28, p_lic at median staff, row 32); without one, the
-    Chinese base rate (row 34). Spin-offs ~ Poisson(p_spin x D), 1.5 times as likely with a TTO (row 33).
-    Licence income is Pareto with alpha 1.2 on a 100 000 yuan scale (row 36). Returns (licences, spin-offs).
+    Chinese base rate (row 34). Spin-offs ~ Poisson(p_spin x D), ``tto_spinoff_factor`` (1.5) times as likely
+    with a TTO (row 33). Licence income is Pareto with alpha 1.2 on a 100 000 yuan scale (row 36;
+    ``licence_income_*``). Returns (licences, spin-offs).
     """
     growth = (1 + params["research_growth"]) ** QUARTER
     budget = np.array([u.budget for u in institutions]) * growth
@@ -64,20 +64,18 @@ def research_quarter(
     efficiency = np.array([u.efficiency for u in institutions])
     disclosures = rng.poisson(params["disclosures_per_yi"] * budget * QUARTER)
     b = params["tto_staff_elasticity"]
-    with_tto = efficiency * params["licences_per_disclosure_tto"] * (np.maximum(staff, 1e-9) / BASE_TTO_STAFF) ** b
+    relative_staff = np.maximum(staff, 1e-9) / params["tto_base_staff"]
+    with_tto = efficiency * params["licences_per_disclosure_tto"] * relative_staff**b
     rate = np.where(tto, with_tto, params["licences_per_disclosure_none"])
-    spin_rate = params["spinoffs_per_disclosure"] * np.where(tto, 1.5, 1.0)
-    licences = rng.binomial(disclosures, np.minimum(rate, 0.9))
+    spin_rate = params["spinoffs_per_disclosure"] * np.where(tto, params["tto_spinoff_factor"], 1.0)
+    licences = rng.binomial(disclosures, np.minimum(rate, params["probability_cap"]))
     spinoffs = rng.poisson(spin_rate * disclosures)
-    income = 0.001 * (rng.pareto(1.2, int(licences.sum())) + 1)
+    income = params["licence_income_scale"] * (rng.pareto(params["licence_income_alpha"], int(licences.sum())) + 1)
     income_by = np.bincount(
         np.repeat(np.arange(len(institutions)), licences), weights=income, minlength=len(institutions)
     )
     for i, u in enumerate(institutions):
         u.budget = float(budget[i])
-        u.disclosures = int(disclosures[i])
-        u.licences_year += int(licences[i])
-        u.spinoffs_year += int(spinoffs[i])
         u.licence_income_year += float(income_by[i])
     return int(licences.sum()), int(spinoffs.sum())
 
@@ -88,14 +86,17 @@ def build_institutions(
     """Create the universities and institutes; the drawn TTO count goes to the largest research budgets."""
     n_uni, n_inst = int(round(p["n_universities"])), int(round(p["n_institutes"]))
     kinds = ["university"] * n_uni + ["institute"] * n_inst
-    budgets = rng.lognormal(0.0, 1.2, len(kinds)) * np.where(np.arange(len(kinds)) < n_uni, 3.0, 1.0)
+    university = np.arange(len(kinds)) < n_uni
+    budgets = rng.lognormal(0.0, p["research_budget_dispersion"], len(kinds)) * np.where(
+        university, p["university_budget_weight"], 1.0
+    )
     budgets *= research_budget / budgets.sum()
-    efficiency = np.exp(-np.abs(rng.normal(0, 0.4, len(kinds))))
+    efficiency = np.exp(-np.abs(rng.normal(0, p["tto_inefficiency_sd"], len(kinds))))
     order = np.argsort(-budgets)
     has_tto = np.zeros(len(kinds), bool)
     has_tto[order[: int(round(tto_count))]] = True
     return [
-        University(model, kinds[i], float(budgets[i]), float(efficiency[i]), bool(has_tto[i]))
+        University(model, kinds[i], float(budgets[i]), float(efficiency[i]), bool(has_tto[i]), p["tto_base_staff"])
         for i in range(len(kinds))
     ]
 

@@ -5,7 +5,34 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext, power
-from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
+from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag, returnee_share
+
+START_YEAR_CENTRE = sum(range(-4, 0)) / 4  # the start year's flows: the mean of steps -4 to -1 (-2.5)
+
+
+def knowledge_input(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """The knowledge that drives patenting: R&D stock + kappa x recent VC + licensed-in knowledge (row 20)."""
+    return firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
+
+
+def patent_returnee_factor(share: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """How returnee staff raise a firm's patenting: 1 + premium x returnee share (rows 67, 69)."""
+    return 1 + p["returnee_patent_premium"] * share
+
+
+def pct_weight(revenue: np.ndarray, share: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """Relative propensity of a firm's applications to go PCT: rising with size and with returnee staff (row 22)."""
+    return power(revenue / p["size_body_median"], p["pct_size_elasticity"]) * (1 + p["pct_returnee_factor"] * share)
+
+
+def standards_weight(patents_held: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """A firm's propensity to set standards: its valid patents to the power ``standards_stock_elasticity``."""
+    return power(patents_held, p["standards_stock_elasticity"])
+
+
+def steady_stock(spend: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """R&D stock of a firm whose spending grew steadily (12 %/yr): perpetual inventory, spend / (g + delta)."""
+    return spend / (p["rd_growth_before_start"] + p["rd_depreciation"])
 
 
 def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[str, float]) -> tuple[np.ndarray, int]:
@@ -25,29 +52,28 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     spend_real = firms.rd_intensity * firms.revenue * QUARTER
     old_stock = firms.rd_stock.copy()
     firms.rd_stock = firms.rd_stock * (1 - p["rd_depreciation"] * QUARTER) + spend_real
-    firms.vc_recent = firms.vc_recent * (1 - 0.5 * QUARTER)  # a round counts for about two years
-    knowledge = firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
-    returnee_share = firms.returnees / np.maximum(firms.employees, 1.0)
+    firms.vc_recent = firms.vc_recent * (1 - p["vc_recent_decay"] * QUARTER)  # a round counts for about two years
+    knowledge = knowledge_input(firms, p)
+    returnees = returnee_share(firms.returnees, firms.employees)
     mean = (
         # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
         # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
-        np.exp(p["patent_propensity_trend"] * (ctx.step + 2.5) * QUARTER)
+        np.exp(p["patent_propensity_trend"] * (ctx.step - START_YEAR_CENTRE) * QUARTER)
         * knowledge_scale["applications"]
         * firms.patent_fe
         * firms.knowledge0
         * np.exp(p["patent_elasticity_within"] * np.log(knowledge / firms.knowledge0))
-        * (1 + p["returnee_patent_premium"] * returnee_share)
+        * patent_returnee_factor(returnees, p)
         * QUARTER
     )
     applications = rng.poisson(mean)  # Poisson around a gamma firm effect: negative binomial (row 18)
 
     pct_share = np.clip(
         knowledge_scale["pct_share"]
-        * np.exp(p["pct_size_elasticity"] * np.log(firms.revenue / 0.25))
-        * (1 + 10 * returnee_share)
+        * pct_weight(firms.revenue, returnees, p)
         * lv["pct_support"] ** p["pct_support_elasticity"],
         0,
-        0.9,
+        p["probability_cap"],
     )
     pct = np.zeros(n, np.int64)
     filing = np.flatnonzero(applications)
@@ -72,7 +98,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     if ctx.quarter == 4:  # yearly: standards set during the year
         std_mean = (
             knowledge_scale["standards"]
-            * power(held, p["standards_stock_elasticity"])
+            * standards_weight(held, p)
             * lv["standards_support"] ** p["standards_support_elasticity"]
         )
         new_standards[holders] = rng.poisson(std_mean)  # a firm without patents sets no standard

@@ -16,7 +16,7 @@ class Land:
 
     def start_year(self, f: FirmTable, levers: dict[str, float], p: dict[str, float], base_revenue: float) -> None:
         """Yearly (first quarter): add renewed capacity, then set this year's congestion drag."""
-        self.capacity_index *= 1 + 3.0 * levers["land_renewal"]  # renewed space hosts ~3x (ours)
+        self.capacity_index *= 1 + p["renewal_capacity_multiplier"] * levers["land_renewal"]
         area_ratio = levers["park_area"] / p["park_area_km2"]
         density = f.revenue[f.active].sum() / base_revenue
         excess = np.log(max(density / (self.capacity_index * area_ratio), 1.0))

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
-from zgcsim.model.firms import FirmTable
+from zgcsim.model.firms import FirmTable, reported_intensity
 
 Rule = Callable[[FirmTable], np.ndarray]
 
@@ -37,7 +37,6 @@ class StockExchange(mesa.Agent):
         self.lag_quarters = lag_quarters
         self.valuation = valuation
         self.rule = rule
-        self.listings_year = 0
 
     def is_open(self, levers: dict[str, float]) -> bool:
         """Whether the venue takes filings under the levers in force."""
@@ -48,10 +47,6 @@ class StockExchange(mesa.Agent):
         return self.rule(firms)
 
 
-def _reported(firms: FirmTable) -> np.ndarray:
-    return firms.rd_intensity + firms.relabel_intensity
-
-
 def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchange]:
     """The venues: A-share main boards and ChiNext, overseas (HK/US), STAR (lever), Beijing (lever).
 
@@ -59,33 +54,54 @@ def build_exchanges(model: mesa.Model, p: dict[str, float]) -> list[StockExchang
     STAR admits unprofitable firms that pass revenue and R&D tests (row 51); the Beijing exchange takes
     NEEQ-quoted small profitable firms (row 52). Lags: over a year before STAR, weeks to months after (row 51).
     """
+    a_profit, a_age = p["a_share_min_profit"], p["a_share_min_age"]
+    abroad_backed, abroad_unbacked = p["overseas_min_revenue"], p["overseas_min_revenue_unbacked"]
+    star_revenue, star_rd = p["star_min_revenue"], p["star_min_rd"]
+    star_vc_revenue, star_vc_rd = p["star_vc_min_revenue"], p["star_vc_min_rd"]
+    beijing_profit = p["beijing_min_profit"]
+
+    def lag(name: str) -> int:
+        return int(round(p[name]))
+
     return [
         StockExchange(
-            model, 0, "A-share main boards and ChiNext", None, 6, 1.0, lambda f: (f.profit_last >= 0.3) & (f.age >= 3)
+            model,
+            0,
+            "A-share main boards and ChiNext",
+            None,
+            lag("a_share_lag_quarters"),
+            1.0,
+            lambda f: (f.profit_last >= a_profit) & (f.age >= a_age),
         ),
         StockExchange(
             model,
             1,
             "Overseas (Hong Kong, US)",
             None,
-            4,
+            lag("overseas_lag_quarters"),
             1.0,
-            lambda f: (f.revenue >= 3.0) & ((f.vc_total > 0) | (f.revenue >= 10.0)),
+            lambda f: (f.revenue >= abroad_backed) & ((f.vc_total > 0) | (f.revenue >= abroad_unbacked)),
         ),
         StockExchange(
             model,
             2,
             "STAR Market",
             "star_market",
-            2,
+            lag("star_lag_quarters"),
             p["star_valuation_multiple"],
             lambda f: (
-                ((f.revenue >= 1.0) & (_reported(f) >= 0.08))
-                | ((f.vc_total > 0) & (f.revenue >= 0.3) & (_reported(f) >= 0.15))
+                ((f.revenue >= star_revenue) & (reported_intensity(f) >= star_rd))
+                | ((f.vc_total > 0) & (f.revenue >= star_vc_revenue) & (reported_intensity(f) >= star_vc_rd))
             ),
         ),
         StockExchange(
-            model, 3, "Beijing Stock Exchange", "beijing_exchange", 2, 1.2, lambda f: f.neeq & (f.profit_last >= 0.15)
+            model,
+            3,
+            "Beijing Stock Exchange",
+            "beijing_exchange",
+            lag("beijing_lag_quarters"),
+            p["beijing_valuation_multiple"],
+            lambda f: f.neeq & (f.profit_last >= beijing_profit),
         ),
     ]
 
@@ -99,34 +115,32 @@ def fastest_venue(firms: FirmTable, exchanges: list[StockExchange], levers: dict
     return choice
 
 
-def filing_weight(firms: FirmTable) -> np.ndarray:
-    """Relative propensity to file for listing: 1.5 for VC-backed firms, 1 otherwise (ours)."""
-    return np.where(firms.vc_total > 0, 1.5, 1.0)
+def filing_weight(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Relative propensity to file for listing: ``vc_filing_weight`` (1.5) for VC-backed firms, 1 otherwise (ours)."""
+    return np.where(firms.vc_total > 0, p["vc_filing_weight"], 1.0)
 
 
 def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepContext) -> int:
     """One quarter of listing: filings by eligible firms, listings of filings that come due, delistings.
 
     An eligible unlisted firm files with probability (filing rate x listing support, x1.5 if VC-backed) / 4
-    at the open venue with the shortest lag; it lists when the lag has passed if still active (80 % approval,
-    ours). Returns the number of new listings.
+    at the open venue with the shortest lag; it lists when the lag has passed if still active, with probability
+    ``listing_approval_rate`` (80 %, ours). Returns the number of new listings.
     """
     p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
     n = len(firms)
     choice = fastest_venue(firms, exchanges, lv)
     can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
-    rate = p["ipo_filing_rate"] * lv["listing_support"] * filing_weight(firms)
+    rate = ctx.derived["ipo_filing_rate"] * lv["listing_support"] * filing_weight(firms, p)
     files = can_file & (rng.random(n) < rate * QUARTER)
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
     firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)
     firms.ipo_due = np.where(files, ctx.step + lags[np.maximum(choice, 0)], firms.ipo_due)
 
     due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
-    approved = due & firms.active & (rng.random(n) < 0.8)
+    approved = due & firms.active & (rng.random(n) < p["listing_approval_rate"])
     firms.listed = firms.listed | approved
     firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
-    for e in exchanges:
-        e.listings_year += int((approved & (firms.ipo_exchange == e.index)).sum())
     firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
 
     delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
@@ -135,27 +149,29 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
 
 
 def anchor_filing_rate(
-    f: FirmTable, exchanges: list[StockExchange], levers: dict[str, float], new_listings: float
+    f: FirmTable, exchanges: list[StockExchange], levers: dict[str, float], new_listings: float, p: dict[str, float]
 ) -> float:
     """The yearly filing rate of eligible firms that meets the start year's listing flow.
 
     Like the knowledge rules, the listing rule is anchored on an observed flow (``new_listings_<year>``):
-    filings x 80 % approval = that flow, given the firms then eligible under the venues then open; after
+    filings x approval rate (80 %) = that flow, given the firms then eligible under the venues then open; after
     that, listings move with the eligible pool, the venues (STAR, Beijing) and the listing-support lever.
     """
     eligible = (fastest_venue(f, exchanges, levers) >= 0) & ~f.listed & f.active
-    weight = filing_weight(f)[eligible].sum()
-    return new_listings / (0.8 * max(weight, 1.0))
+    weight = filing_weight(f, p)[eligible].sum()
+    return new_listings / (p["listing_approval_rate"] * max(weight, 1.0))
 
 
-def seed_listing_pipeline(f: FirmTable, venue: StockExchange, filing_rate: float, rng: np.random.Generator) -> None:
+def seed_listing_pipeline(
+    f: FirmTable, venue: StockExchange, filing_rate: float, p: dict[str, float], rng: np.random.Generator
+) -> None:
     """Filings pending at the start: eligible firms that filed in the lag before it, at ``venue``.
 
     With the pre-STAR lag of six quarters, listings in 2018 come from filings of 2016-17; the pipeline is
     drawn with the same filing rule the model uses afterwards, so 2018 has listings.
     """
     eligible = venue.eligible(f) & ~f.listed
-    rate = filing_rate * filing_weight(f)
+    rate = filing_rate * filing_weight(f, p)
     filed = eligible & (rng.random(len(f)) < rate * venue.lag_quarters / 4)
     f.ipo_exchange = np.where(filed, venue.index, f.ipo_exchange)
     f.ipo_due = np.where(filed, rng.integers(0, venue.lag_quarters, len(f)), f.ipo_due)

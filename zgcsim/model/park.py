@@ -8,14 +8,17 @@ The step order is written once, in ``ParkModel.step``, and the code follows it l
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
 
 import mesa
 import numpy as np
 
-from zgcsim.inputs import parameters
-from zgcsim.inputs.scenario import Scenario
-from zgcsim.inputs.seeds import stream
+from zgcsim.errors import UserInputError
+from zgcsim.inputs import parameters as parameters_table
+from zgcsim.inputs.scenario import Scenario, resolve_scenario
+from zgcsim.inputs.seeds import as_seed_sequence, stream
 from zgcsim.model import anchors, events, land, platforms
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
@@ -24,7 +27,7 @@ from zgcsim.model.entry import entrant_counts, make_entrants
 from zgcsim.model.exit import exit_firms
 from zgcsim.model.firms import FirmView
 from zgcsim.model.growth import grow
-from zgcsim.model.indicators import compute_all
+from zgcsim.model.indicators import REGISTRY, compute_all
 from zgcsim.model.institutions import (
     University,
     assign_funding,
@@ -34,13 +37,19 @@ from zgcsim.model.institutions import (
 )
 from zgcsim.model.knowledge import produce_knowledge
 from zgcsim.model.listing import anchor_filing_rate, build_exchanges, file_and_list, seed_listing_pipeline
-from zgcsim.model.population import build_firms, round_size_factor
+from zgcsim.model.population import build_firms
 from zgcsim.model.rd import decide_rd, set_rd_fixed_effects
 from zgcsim.model.talent import hire_talent
-from zgcsim.model.venture import CapitalMarket, GuidanceFund, VentureFund, exit_prospect, invest_quarter
+from zgcsim.model.venture import (
+    CapitalMarket,
+    GuidanceFund,
+    VentureFund,
+    exit_prospect,
+    invest_quarter,
+    start_round_median,
+)
 
 FIRST_PROJECTED_YEAR, END_YEAR = 2018, 2022
-N_VENTURE_FUNDS = 25
 STREAMS = (
     "uncertain",
     "population",
@@ -58,8 +67,43 @@ STREAMS = (
     "platforms",
     "licensing",
 )
+# the named random streams each stage of ``ParkModel.step`` draws from, in step order ("tto" serves stages 1 and 3)
+STAGE_STREAMS = {
+    "policy": ("tto",),
+    "year_start": (),
+    "universities": ("tto", "licensing"),
+    "entry": ("entry",),
+    "investors": ("vc",),
+    "rd_decisions": ("rd",),
+    "knowledge": ("patents", "contracts"),
+    "production": ("growth", "talent"),
+    "platforms_listing_accounts": ("platforms", "listing"),
+    "exits": ("exit",),
+    "statistics": (),
+}
 # Global Innovation 1000 total R&D, bn US$: 702 (2017) and 782 (2018), global_list_thresholds.csv
 GI1000_GROWTH_2018 = 782 / 702 - 1
+
+
+def indicator_reporters() -> dict[str, Callable[[ParkModel], float]]:
+    """Mesa model reporters: ``year``, the last year whose indicators are complete, and that year's indicators.
+
+    The collector is called at the end of every quarter (``mesa.batch_run`` reads its rows by step number), so
+    a year's indicators appear from its fourth quarter on; the first three quarters of a year repeat the year
+    before. One row per year: the rows whose ``quarter`` is 4, or ``data_collection_period=4`` in ``batch_run``
+    (its rows then hold the start year and every simulated year once).
+    """
+    reporters: dict[str, Callable[[ParkModel], float]] = {
+        "year": lambda m: max(m.history),
+        "quarter": lambda m: m.quarter,
+    }
+    for key in REGISTRY:
+        reporters[key] = partial(_latest_indicator, key=key)
+    return reporters
+
+
+def _latest_indicator(model: ParkModel, key: str) -> float:
+    return model.history[max(model.history)][key]
 
 
 class ParkModel(mesa.Model):
@@ -67,29 +111,47 @@ class ParkModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario,
-        seed: np.random.SeedSequence,
+        scenario: Scenario | str | Path = "no_new_policy",
+        rng: int | np.random.SeedSequence | None = None,
         parameter_values: Mapping[str, float] | None = None,
         start_year: int = 2017,
         end_year: int = END_YEAR,
+        **parameters: float,
     ) -> None:
         """Build the zone at the end of the start year for one replicate.
 
+        Follows Mesa's conventions (SPEC-7 ``rng``), so ``ParkModel(scenario="action_plan", rng=42)`` works and
+        ``mesa.batch_run`` can vary any behavioural parameter by name (``n_firms_2017=3000``).
+
         Args:
-            scenario: the resolved scenario (lever schedules, events, uncertain-input ranges).
-            seed: the replicate's seed; every random draw comes from named streams spawned from it.
+            scenario: a scenario: a ``Scenario``, the name of a library scenario or the path of a TOML file.
+            rng: the replicate's seed; every random draw comes from named streams spawned from it. A
+                ``SeedSequence`` is used as is (``seeds.replicate_seed(root, r)`` is replicate ``r`` of a
+                ``zgcsim run --seed root``); an int ``s`` means replicate 0 of root seed ``s``, so
+                ``ParkModel(sc, rng=s)`` reproduces the first replicate of ``zgcsim run --seed s``; None draws
+                fresh entropy.
             parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
             start_year: the year whose end is the initial state (2017; 2013 for the calibration spin-up).
             end_year: the last simulated year.
+            **parameters: further overrides by name, on top of ``parameter_values``.
+
+        Raises:
+            UserInputError: a parameter name that is not in the parameter table.
         """
+        seed = as_seed_sequence(rng)
+        scenario = resolve_scenario(scenario)
+        unknown = sorted(set(parameters) - set(parameters_table.BY_NAME))
+        if unknown:
+            raise UserInputError(f"unknown parameter(s) {', '.join(unknown)}", key="parameters")
+        parameter_values = {**dict(parameter_values or {}), **parameters}
         super().__init__(rng=np.random.default_rng(seed))
         self.scenario = scenario
         self.streams = {name: stream(seed, name) for name in STREAMS}
-        self.drawn = parameters.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
+        self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
-        self.params = parameters.defaults() | self.drawn | dict(parameter_values or {})
+        self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
         self.start_year, self.end_year = start_year, end_year
-        self.base = parameters.baseline(self.params, start_year)
+        self.base = parameters_table.baseline(self.params, start_year)
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
         self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
@@ -102,12 +164,10 @@ class ParkModel(mesa.Model):
             self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
         )
         self.exchanges = build_exchanges(self, self.params)
-        # round size per unit of the size factor in the start year's rounds: later rounds keep that scale
-        backed = self.firms.y_vc > 0
-        self.params["vc_round_median"] = float(
-            np.median(self.firms.y_vc[backed] / round_size_factor(self.firms.revenue[backed])) if backed.any() else 0.2
-        )
-        weights = self.streams["vc"].lognormal(0, 0.8, N_VENTURE_FUNDS)
+        # values derived from the start population (model state, not parameters: no design or calibration sets them)
+        self.derived: dict[str, float] = {"vc_round_median": start_round_median(self.firms, self.params)}
+        n_funds = int(round(self.params["vc_funds"]))
+        weights = self.streams["vc"].lognormal(0, self.params["vc_fund_size_dispersion"], n_funds)
         self.funds = [VentureFund(self, w) for w in weights / weights.sum()]
         self.guidance = GuidanceFund(self, 0.0)
         mandate, unrestricted = self.guidance.quarterly_budget(self.levers, self.params)
@@ -122,15 +182,21 @@ class ParkModel(mesa.Model):
         self.knowledge_scale = anchors.knowledge_scales(self.firms, self.params, self.base, ctx.streams["contracts"])
         platforms.seed_platforms(self.firms, self.params, self.base["platforms"])
         self.gi1000_cutoff_usd_m = anchors.global_list_cutoff(self.firms, self.base["global_list_firms"], start_year)
-        self.params["ipo_filing_rate"] = anchor_filing_rate(
-            self.firms, self.exchanges, self.levers, self.base["new_listings"]
+        self.derived["ipo_filing_rate"] = anchor_filing_rate(
+            self.firms, self.exchanges, self.levers, self.base["new_listings"], self.params
         )
-        seed_listing_pipeline(self.firms, self.exchanges[0], self.params["ipo_filing_rate"], self.streams["listing"])
+        seed_listing_pipeline(
+            self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.params, self.streams["listing"]
+        )
         self.history[start_year] = compute_all(self)
+        self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
+        self.running = start_year < end_year  # Mesa's flag: stepping stops once the end year is done
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
-        return StepContext(self.year, self.quarter, self.step_index, self.levers, self.params, self.streams)
+        return StepContext(
+            self.year, self.quarter, self.step_index, self.levers, self.params, self.streams, self.derived
+        )
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
@@ -139,7 +205,7 @@ class ParkModel(mesa.Model):
 
     # ----- one quarter ------------------------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance the zone one quarter.
+        """Advance the zone one quarter: one call per stage, in this order (the one place the order is written).
 
         1. Policy: levers in force at mid-quarter; events (demand shocks, export controls); TTO funding and
            set-up; yearly (Q1) land capacity and the global-list cut-off.
@@ -150,9 +216,29 @@ class ParkModel(mesa.Model):
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
         7. Knowledge production: R&D stock, patents, grants and lapses, PCT, standards (Q4); contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
-        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end profit and tax (Q4).
+        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
         11. Statistics (Q4): the year's indicators; exited firms are dropped.
+
+        Each stage draws only from its own named streams (``STAGE_STREAMS``).
+        """
+        ctx = self._policy()  # 1
+        self._year_start()  # 2
+        spinoffs = self._universities()  # 3
+        self._entry(ctx, spinoffs)  # 4
+        self._investors(ctx)  # 5
+        self._rd_decisions(ctx)  # 6
+        knowledge_growth = self._knowledge(ctx)  # 7
+        self._production(ctx, knowledge_growth)  # 8
+        self._platforms_listing_accounts(ctx)  # 9
+        self._exits(ctx)  # 10
+        self._statistics()  # 11
+
+    # ----- the stages of one quarter, in step order --------------------------------------------------------------
+    def _policy(self) -> StepContext:
+        """Stage 1: advance the clock; levers, events, TTO funding and set-up; yearly land and global-list cut-off.
+
+        Returns the quarter's context, which the later stages share.
         """
         self.step_index += 1
         self.year, self.quarter = self.start_year + 1 + self.step_index // 4, self.step_index % 4 + 1
@@ -161,12 +247,10 @@ class ParkModel(mesa.Model):
         quarter_end = dt.date(self.year, 3 * self.quarter, 28) + dt.timedelta(days=4)
         quarter_end = quarter_end - dt.timedelta(days=quarter_end.day)
         f = self.firms
-
-        # 1. policy
         self.levers = self.scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)
-        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end)
+        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
         for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
             inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
@@ -176,19 +260,25 @@ class ParkModel(mesa.Model):
             self.gi1000_cutoff_usd_m *= 1 + growth
         ctx.congestion = self.land.congestion
         ctx.platform_boost = platforms.platform_boost(f, self.params)
+        return ctx
 
-        # 2. year start
+    def _year_start(self) -> None:
+        """Stage 2 (Q1): zero the calendar-year accumulators of firms, the zone and the institutions."""
         if self.quarter == 1:
-            reset_year(f)
+            reset_year(self.firms)
             self.entrants_year = 0
             for inst in self.institutions:
                 inst.reset_year()
 
-        # 3. universities
+    def _universities(self) -> int:
+        """Stage 3: research, licences to firms; returns the quarter's spin-offs (streams ``tto``, ``licensing``)."""
         licences, spinoffs = research_quarter(self.institutions, self.params, self.streams["tto"])
-        license_to_firms(f, licences, self.params, self.streams["licensing"])
+        license_to_firms(self.firms, licences, self.params, self.streams["licensing"])
+        return spinoffs
 
-        # 4. entry
+    def _entry(self, ctx: StepContext, spinoffs: int) -> None:
+        """Stage 4: new firms of every origin join the table (stream ``entry``)."""
+        f = self.firms
         counts = entrant_counts(int(f.active.sum()), spinoffs, ctx)
         entrants = make_entrants(counts, f, self.next_uid, ctx)
         first_new = len(f)
@@ -197,48 +287,67 @@ class ParkModel(mesa.Model):
         self.entrants_year += len(entrants["uid"])
         set_rd_fixed_effects(f, ctx, slice(first_new, None))
 
-        # 5. investors
-        _private, _gvc = invest_quarter(f, self.funds, self.guidance, self.market, ctx)
+    def _investors(self, ctx: StepContext) -> None:
+        """Stage 5: the guidance fund, then the private funds, screen and invest (stream ``vc``)."""
+        invest_quarter(self.firms, self.funds, self.guidance, self.market, ctx)
 
-        # 6. R&D decisions
+    def _rd_decisions(self, ctx: StepContext) -> None:
+        """Stage 6 (Q1): firms set their R&D intensity; the HTE notch and certification (stream ``rd``)."""
         if self.quarter == 1:
-            decide_rd(f, ctx)
+            decide_rd(self.firms, ctx)
 
-        # 7. knowledge production
-        knowledge_growth, new_standards = produce_knowledge(f, ctx, self.knowledge_scale)
+    def _knowledge(self, ctx: StepContext) -> np.ndarray:
+        """Stage 7: patents, PCT, standards (stream ``patents``); contracts in Q4 (stream ``contracts``).
+
+        Returns each firm's log growth of its R&D stock this quarter (production reads it).
+        """
+        knowledge_growth, new_standards = produce_knowledge(self.firms, ctx, self.knowledge_scale)
         self.standards_created += new_standards
         if self.quarter == 4:
-            sell_contracts(f, ctx, self.knowledge_scale)
+            sell_contracts(self.firms, ctx, self.knowledge_scale)
+        return knowledge_growth
 
-        # 8. production and hiring
-        employees_before = f.employees.copy()
-        grow(f, ctx, knowledge_growth)
-        hire_talent(f, ctx, employees_before)
+    def _production(self, ctx: StepContext, knowledge_growth: np.ndarray) -> None:
+        """Stage 8: productivity, revenue, employment and flows (stream ``growth``); hiring (stream ``talent``)."""
+        employees_before = self.firms.employees.copy()
+        grow(self.firms, ctx, knowledge_growth)
+        hire_talent(self.firms, ctx, employees_before)
 
-        # 9. platforms, listing, year-end accounts
+    def _platforms_listing_accounts(self, ctx: StepContext) -> None:
+        """Stage 9: platforms in Q1 (stream ``platforms``), listing (stream ``listing``), year-end accounts in Q4."""
         if self.quarter == 1:
-            platforms.open_platforms(f, self.levers, self.params, self.streams["platforms"])
-        file_and_list(f, self.exchanges, ctx)
+            platforms.open_platforms(self.firms, self.levers, self.params, self.streams["platforms"])
+        file_and_list(self.firms, self.exchanges, ctx)
         if self.quarter == 4:
-            close_year(f, ctx)
+            close_year(self.firms)
 
-        # 10. exits
-        leaving = exit_firms(f, ctx)
-        self.last_exits = f.uid[leaving]
+    def _exits(self, ctx: StepContext) -> None:
+        """Stage 10: firms exit (stream ``exit``); in Q4 the funds update their exit expectations (no draws)."""
+        leaving = exit_firms(self.firms, ctx)
+        self.last_exits = self.firms.uid[leaving]
         if self.quarter == 4:
-            self.market.close_year(exit_prospect(f, self.exchanges, self.levers, self.levers_start))
+            prospect = exit_prospect(self.firms, self.exchanges, self.levers, self.levers_start, self.params)
+            self.market.close_year(prospect)
 
-        # 11. statistics
+    def _statistics(self) -> None:
+        """Stage 11: the quarter's patent stock; in Q4 the year's indicators, then exited firms are dropped."""
+        f = self.firms
         self.patents_by_quarter[(self.year, self.quarter)] = int(f.patents_held[f.active].sum())
         if self.quarter == 4:
             self.history[self.year] = compute_all(self)
             f.compact()
+        self.datacollector.collect(self)
+        self.running = self.year < self.end_year or self.quarter < 4
+        if not self.running:  # finished, also when stepped by mesa.batch_run or a visualisation
+            self.release()
 
     def run(self) -> dict[int, dict[str, float]]:
-        """Run to the last quarter of the end year; return the indicators by year (start year to end year)."""
-        while self.year < self.end_year or self.quarter < 4:
+        """Run to the last quarter of the end year; return the indicators by year (start year to end year).
+
+        The finished model releases itself from Mesa's id counters (``release``).
+        """
+        while self.running:
             self.step()
-        self.release()
         return self.history
 
     def release(self) -> None:

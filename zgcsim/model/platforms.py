@@ -18,7 +18,7 @@ def seed_platforms(f: FirmTable, p: dict[str, float], count: float) -> None:
 def platform_boost(f: FirmTable, p: dict[str, float]) -> np.ndarray:
     """Growth boost for young firms by sector, saturating in the sector's number of open platforms."""
     open_by_sector = np.bincount(f.sector[f.active & f.platform], minlength=len(SECTORS))
-    return p["platform_startup_boost"] * (1 - np.exp(-open_by_sector / 5.0))
+    return p["platform_startup_boost"] * (1 - np.exp(-open_by_sector / p["platform_boost_saturation"]))
 
 
 def open_platforms(f: FirmTable, levers: dict[str, float], p: dict[str, float], rng: np.random.Generator) -> None:
@@ -29,5 +29,5 @@ def open_platforms(f: FirmTable, levers: dict[str, float], p: dict[str, float], 
     f.platform_supported[order[: int(round(levers["platform_support"]))]] = True
     chance = np.where(f.platform_supported, p["platform_supported_uptake"], p["platform_open_hazard"])
     opening = large & ~f.platform & (rng.random(len(f)) < chance)
-    closing = f.platform & ~f.platform_supported & (rng.random(len(f)) < 0.05)  # ours
+    closing = f.platform & ~f.platform_supported & (rng.random(len(f)) < p["platform_close_rate"])
     f.platform = (f.platform | opening) & ~closing

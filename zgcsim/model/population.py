@@ -9,43 +9,61 @@ projections and 2013 for the calibration spin-up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+
 import numpy as np
 
 from zgcsim.inputs.parameters import baseline
 from zgcsim.inputs.sectors import SECTORS
-from zgcsim.model.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag
+from zgcsim.model.context import QUARTER
+from zgcsim.model.firms import FIELDS, GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag, returnee_share
 from zgcsim.model.global_lists import fortune_threshold_yi
-
-HTE_SMALL, HTE_MID = 0.5, 2.0  # 亿元: revenue brackets of the HTE R&D thresholds (priors.md row 13)
-
-
-def hte_threshold(revenue: np.ndarray) -> np.ndarray:
-    """Return the R&D/revenue threshold of the HTE rules: 5 % up to 50 m yuan, 4 % to 200 m, 3 % above."""
-    return np.where(revenue <= HTE_SMALL, 0.05, np.where(revenue <= HTE_MID, 0.04, 0.03))
+from zgcsim.model.knowledge import pct_weight, steady_stock
 
 
-# SAIC (2013) exit hazard by age (priors.md row 59): 1.6 % in year 1, 6.3 % in year 2, 9.5 % peak in year 3,
-# about 8 % through year 7, then declining.
-_HAZARD_AGES = np.array([0.0, 1.0, 2.0, 3.0, 7.0, 10.0, 15.0, 40.0])
-_HAZARD_RATES = np.array([0.016, 0.063, 0.095, 0.08, 0.08, 0.05, 0.03, 0.02])
+def hte_threshold(revenue: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
+    """Return the R&D/revenue threshold of the HTE rules: 5 % up to 50 m yuan, 4 % to 200 m, 3 % above (row 13)."""
+    return np.where(
+        revenue <= p["hte_small_revenue"],
+        p["hte_threshold_small"],
+        np.where(revenue <= p["hte_mid_revenue"], p["hte_threshold_mid"], p["hte_threshold_large"]),
+    )
 
 
-_HAZARD_BY_QUARTER_OF_AGE = np.interp(np.arange(0, 41, 0.25), _HAZARD_AGES, _HAZARD_RATES)
+HAZARD_PREFIX = "exit_hazard_age_"  # parameters exit_hazard_age_<years>: the SAIC exit hazard by age (row 59)
 
 
-def round_size_factor(revenue: np.ndarray) -> np.ndarray:
-    """How a venture round's size rises with the firm's revenue (亿元): sqrt(0.1 + revenue) (ours).
+def hazard_table(p: Mapping[str, float]) -> tuple[tuple[float, float], ...]:
+    """The (age, yearly hazard) points of the exit profile, from the ``exit_hazard_age_<years>`` parameters."""
+    points = ((float(name[len(HAZARD_PREFIX) :]), value) for name, value in p.items() if name.startswith(HAZARD_PREFIX))
+    return tuple(sorted(points))
 
-    The start population's rounds and the funds' later rounds (``finance.round_sizes``) share it, so the
+
+@cache
+def _hazard_by_quarter_of_age(points: tuple[tuple[float, float], ...]) -> np.ndarray:
+    ages, rates = (np.array(column) for column in zip(*points, strict=True))
+    return np.interp(np.arange(0, ages[-1] + 1, QUARTER), ages, rates)
+
+
+def round_size_factor(revenue: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
+    """How a venture round's size rises with the firm's revenue (亿元): sqrt(offset + revenue) (ours).
+
+    The start population's rounds and the funds' later rounds (``venture.round_sizes``) share it, so the
     later rounds can keep the start year's scale.
     """
-    return np.sqrt(0.1 + revenue)
+    return np.sqrt(p["round_size_offset"] + revenue)
 
 
-def exit_hazard_by_age(age: np.ndarray) -> np.ndarray:
-    """Return the yearly exit hazard of firms of the given ages (SAIC profile, interpolated by quarter of age)."""
-    index = np.minimum((age * 4).astype(np.int64), len(_HAZARD_BY_QUARTER_OF_AGE) - 1)
-    return _HAZARD_BY_QUARTER_OF_AGE[index]
+def exit_hazard_by_age(age: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
+    """Return the yearly exit hazard of firms of the given ages (SAIC profile, interpolated by quarter of age).
+
+    The profile's points are the ``exit_hazard_age_<years>`` parameters (1.6 % at age 0, 6.3 % at 1, a peak of
+    9.5 % at 2, about 8 % through 7, then declining, priors.md row 59); beyond the oldest point it stays flat.
+    """
+    table = _hazard_by_quarter_of_age(hazard_table(p))
+    index = np.minimum((age * 4).astype(np.int64), len(table) - 1)
+    return table[index]
 
 
 def _allocate(total: int, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -72,18 +90,21 @@ def _head_sector_weights(shares: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
-def draw_sizes(n: int, total: float, alpha: float, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` firm revenues summing to ``total``: a lognormal body with a Zipf tail of exponent ``alpha``.
+def draw_sizes(n: int, total: float, p: Mapping[str, float], rng: np.random.Generator) -> np.ndarray:
+    """Draw ``n`` firm revenues summing to ``total``: a lognormal body with a Zipf tail of exponent ``zipf_alpha``.
 
-    The largest 2 % of firms are placed on a Pareto rank-size line (size ∝ rank^(-1/alpha), Axtell 2001)
-    that joins the body at its 98th percentile, so the upper tail has the stated exponent whatever ``n``.
+    The largest firms (``size_tail_share``, 2 %) are placed on a Pareto rank-size line (size ∝ rank^(-1/alpha),
+    Axtell 2001) that joins the body at its 98th percentile, so the upper tail has the stated exponent whatever
+    ``n``.
     """
-    body = rng.lognormal(mean=np.log(0.25), sigma=1.5, size=n)  # median 0.25 亿元 = 25 m yuan (our assumption)
+    alpha = p["zipf_alpha"]
+    # median 0.25 亿元 = 25 m yuan by default (our assumption)
+    body = rng.lognormal(mean=np.log(p["size_body_median"]), sigma=p["size_body_sigma"], size=n)
     order = np.argsort(-body)
-    k = max(int(0.02 * n), 10)
+    k = max(int(p["size_tail_share"] * n), 10)
     joint = body[order[k]]
     ranks = np.arange(1, k + 1)
-    body[order[:k]] = joint * (k / ranks) ** (1.0 / alpha) * rng.lognormal(0, 0.05, k)
+    body[order[:k]] = joint * (k / ranks) ** (1.0 / alpha) * rng.lognormal(0, p["size_tail_noise"], k)
     return body * (total / body.sum())
 
 
@@ -102,62 +123,74 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     shares = shares * rng.lognormal(0.0, p["sector_share_noise"], len(shares))
     shares /= shares.sum()
     # only the IT cluster was at trillion-yuan scale in 2017 (shared data/README.md): others stay below it
-    cap = 0.9 * 10000.0 / b["revenue"]
+    cap = p["sector_revenue_cap"] / b["revenue"]
     excess = np.clip(shares[1:] - cap, 0.0, None)
     shares[1:] -= excess
     shares[0] += excess.sum()
     sector = rng.choice(len(SECTORS), size=n, p=shares)
-    revenue = draw_sizes(n, b["revenue"], p["zipf_alpha"], rng)
+    revenue = draw_sizes(n, b["revenue"], p, rng)
     # the head: the zone's Fortune Global 500 firms (7 in 2016, the only count found) sit above the list's
     # entry threshold, where a pure Zipf line from 20 000 firms would place about three
     fg500 = fortune_threshold_yi(year)
     head = np.argsort(-revenue)[: int(round(b["fortune_firms"]))]
-    revenue[head] = fg500 * rng.lognormal(np.log(1.8), 0.35, len(head)).clip(1.02, None)
+    head_size = rng.lognormal(np.log(p["fortune_head_median"]), p["fortune_head_sigma"], len(head))
+    revenue[head] = fg500 * head_size.clip(p["fortune_head_min"], None)
     sector[head] = rng.choice(len(SECTORS), size=len(head), p=_head_sector_weights(shares))
     for j in range(len(SECTORS)):  # rescale each sector's other firms to its revenue share
         in_j = sector == j
         in_j[head] = False
         residual = shares[j] * b["revenue"] - revenue[head][sector[head] == j].sum()
         if in_j.any():
-            revenue[in_j] *= max(residual, 0.05 * shares[j] * b["revenue"]) / revenue[in_j].sum()
+            revenue[in_j] *= max(residual, p["sector_residual_floor"] * shares[j] * b["revenue"]) / revenue[in_j].sum()
     revenue *= b["revenue"] / revenue.sum()
     col["sector"], col["revenue"] = sector, revenue
     sec = SECTORS
     pick = np.array
 
     # age rises with size; young firms are many (entry at ~12 %/yr, exit peaking at age 3)
-    col["age"] = 1.0 + rng.gamma(1.3, 4.0, n) + 2.0 * np.log1p(revenue / 0.25)
+    col["age"] = (
+        1.0
+        + rng.gamma(p["age_gamma_shape"], p["age_gamma_scale"], n)
+        + p["age_size_slope"] * np.log1p(revenue / p["size_body_median"])
+    )
     # the 2017 entry cohort: the entry rate's share of firms, aged under a year, drawn among the smaller firms
-    cohort = _top_k(revenue**-1.0, int(round(p["startup_entry_rate"] * n)), rng, eligible=revenue < 1.0)
+    cohort = _top_k(
+        revenue**-1.0, int(round(p["startup_entry_rate"] * n)), rng, eligible=revenue < p["start_cohort_max_revenue"]
+    )
     col["age"][cohort] = rng.random(cohort.sum())
     col["manufacturer"] = rng.random(n) < pick([s.manufacturing_share for s in sec])[sector]
     col["team_quality"] = rng.standard_normal(n)
 
     # employees: revenue per employee rises with size; rescaled to the drawn 2017 total
-    employees = revenue**0.85 * rng.lognormal(0, 0.4, n)
-    col["employees"] = np.maximum(employees * b["employees"] / employees.sum(), 3.0)
-    va = pick([s.va_ratio for s in sec])[sector] * rng.lognormal(0, 0.25, n)
+    employees = revenue ** p["employees_revenue_elasticity"] * rng.lognormal(0, p["employees_dispersion"], n)
+    col["employees"] = np.maximum(employees * b["employees"] / employees.sum(), p["min_employees"])
+    va = pick([s.va_ratio for s in sec])[sector] * rng.lognormal(0, p["va_ratio_dispersion"], n)
     col["va_ratio0"] = va * b["value_added"] / (va * revenue).sum()
 
     # R&D: lognormal around the sector median, lower for large firms; bunching above the HTE thresholds
-    intensity = pick([s.rd_median for s in sec])[sector] * rng.lognormal(0, 0.7, n) * (revenue / 0.25) ** -0.15
-    col["hte_eligible"] = rng.random(n) < 0.85  # other HTE criteria (row 13); share set so ~60 % are HTE
-    threshold = hte_threshold(revenue)
+    intensity = (
+        pick([s.rd_median for s in sec])[sector]
+        * rng.lognormal(0, p["rd_dispersion"], n)
+        * (revenue / p["size_body_median"]) ** p["rd_size_elasticity"]
+    )
+    col["hte_eligible"] = rng.random(n) < p["hte_eligible_share"]  # other HTE criteria (row 13)
+    threshold = hte_threshold(revenue, p)
     near = col["hte_eligible"] & (intensity < threshold) & (intensity > threshold - p["notch_window"])
-    bunch = near & (rng.random(n) < 0.7)
+    bunch = near & (rng.random(n) < p["notch_bunching_share"])
     target = b["st_intensity"] / 100.0
     free = ~bunch
-    bunched_spend = ((threshold + 0.002) * revenue)[bunch].sum()
+    width = p["notch_bunch_width"]  # bunched firms report uniformly in [threshold, threshold + width]
+    bunched_spend = ((threshold + width / 2) * revenue)[bunch].sum()
     intensity[free] *= (target * revenue.sum() - bunched_spend) / (intensity * revenue)[free].sum()
-    reported = np.where(bunch, threshold + rng.uniform(0, 0.004, n), intensity)
+    reported = np.where(bunch, threshold + rng.uniform(0, width, n), intensity)
     real = np.where(bunch, reported - p["relabel_share"] * (reported - intensity), intensity)
     col["rd_intensity"], col["relabel_intensity"] = real, reported - real
     col["hte"] = col["hte_eligible"] & (reported >= threshold)
-    col["rd_stock"] = real * revenue / (0.12 + p["rd_depreciation"])  # perpetual inventory at 12 %/yr growth
+    col["rd_stock"] = steady_stock(real * revenue, p)
     col["knowledge0"] = col["rd_stock"].copy()
 
     # profit: margins spread around the drawn 2017 zone margin; young and small firms lose money more often
-    margin = rng.normal(0.0, 0.10, n) - 0.06 * (col["age"] < 3)
+    margin = rng.normal(0.0, p["margin_dispersion"], n) - p["young_margin_penalty"] * (col["age"] < 3)
     margin += b["profit_margin"] / 100.0 - (margin * revenue).sum() / revenue.sum()
     col["margin_pre"] = margin + real
     col["profit_last"] = margin * revenue
@@ -168,40 +201,52 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     col["patents_held"] = _allocate(b["patents_held"], weight, rng)
     col["y_applications"] = _allocate(b["invention_applications"], weight, rng)
     col["y_grants"] = _allocate(b["invention_grants"], weight, rng)
-    col["standards"] = _allocate(b["standards"], np.maximum(col["patents_held"], 0.1) ** 0.7, rng)
+    floor, elasticity = p["standards_allocation_floor"], p["standards_allocation_elasticity"]
+    standards_weight = np.maximum(col["patents_held"], floor) ** elasticity
+    col["standards"] = _allocate(b["standards"], standards_weight, rng)
 
     # talent: foreign and returnee staff concentrate in R&D-intensive firms
     talent_w = col["employees"] * np.sqrt(reported) * rng.gamma(1.0, 1.0, n)
     col["returnees"] = talent_w * b["talent"] / talent_w.sum()
     col["y_pct"] = _allocate(
         b["pct"],
-        weight * (revenue / 0.25) ** p["pct_size_elasticity"] * (1 + col["returnees"] / col["employees"] * 10),
+        weight * pct_weight(revenue, returnee_share(col["returnees"], col["employees"]), p),
         rng,
     )
 
     # energy intensity per 万元 of value added, rescaled to the drawn 2017 zone figure
-    e = pick([s.energy_factor for s in sec])[sector] * rng.lognormal(0, 0.5, n)
+    e = pick([s.energy_factor for s in sec])[sector] * rng.lognormal(0, p["energy_intensity_dispersion"], n)
     value_added = col["va_ratio0"] * revenue
     col["energy_intensity"] = e * b["energy_intensity"] * value_added.sum() / (e * value_added).sum()
 
     # listing: the drawn number of listed firms, mostly large and older; listing years follow the path
     # 113 (mid-2009) -> 230 (2013) -> 320 (2017) of zgc_observed_to_2017.csv
-    listed = _top_k(revenue**0.8, int(round(b["listed"])), rng, eligible=col["age"] >= 3)
+    listed = _top_k(
+        revenue ** p["listing_size_elasticity"],
+        int(round(b["listed"])),
+        rng,
+        eligible=col["age"] >= p["a_share_min_age"],
+    )
     years = rng.choice(np.arange(2000, year + 1), size=n, p=_listing_year_weights(year))
     col["listed"], col["listing_year"] = listed, np.where(listed, years, 0)
     col["neeq"] = _top_k(
-        np.ones(n), int(round(b["neeq"])), rng, eligible=~listed & (revenue > 0.1) & (revenue < 10)
+        np.ones(n),
+        int(round(b["neeq"])),
+        rng,
+        eligible=~listed & (revenue > p["neeq_min_revenue"]) & (revenue < p["neeq_max_revenue"]),
     )  # NEEQ-quoted firms
 
     # venture funding: 2017 rounds among young firms, chosen on team quality; sums to the drawn VC total
-    young = (col["age"] < 6) & ~listed
-    rounds = _top_k(np.exp(1.5 * col["team_quality"]), int(0.12 * young.sum()), rng, eligible=young)
-    amount = np.where(rounds, rng.lognormal(0, 1.2, n) * round_size_factor(revenue), 0.0)
+    young = (col["age"] < p["start_vc_max_age"]) & ~listed
+    selection = np.exp(p["vc_team_selection"] * col["team_quality"])
+    rounds = _top_k(selection, int(p["start_vc_backed_share"] * young.sum()), rng, eligible=young)
+    amount = np.where(rounds, rng.lognormal(0, p["start_round_sigma"], n) * round_size_factor(revenue, p), 0.0)
     amount *= b["vc_investment"] / amount.sum()
-    col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * 1.8, amount
+    col["y_vc"], col["vc_total"], col["vc_recent"] = amount, amount * p["vc_total_to_year"], amount
     col["vc_last_year"] = np.where(rounds, year + rng.random(n), np.nan)
     col["vc_first_year"] = col["vc_last_year"] - np.where(rounds, rng.random(n) * 2, np.nan)
-    col["vc_entry_revenue"] = np.where(rounds, revenue * np.exp(-0.2 * rng.random(n)), 0.0)
+    growth_since = p["vc_entry_revenue_growth"] * rng.random(n)
+    col["vc_entry_revenue"] = np.where(rounds, revenue * np.exp(-growth_since), 0.0)
 
     col["ipo_exchange"] = np.full(n, -1)
     col["export_penalty"] = np.zeros(n)
@@ -228,8 +273,9 @@ def build_firms(p: dict[str, float], rng: np.random.Generator, year: int = 2017,
     # growth of filings per quarter
     per_quarter = (b["invention_applications"] * p["grant_rate"] / b["invention_grants"]) ** (1 / lag)
     pending = np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64)
+    centre = sum(range(4)) / 4  # the year's filings are centred 1.5 quarters before its end
     for q in range(lag):  # q quarters before the start year's Q4; older filings were all decided
-        filed = b["invention_applications"] / 4 * per_quarter ** (1.5 - q)
+        filed = b["invention_applications"] / 4 * per_quarter ** (centre - q)
         pending[:, (-1 - q) % GRANT_PIPELINE_QUARTERS] = _allocate(filed, weight, rng)
     return FirmTable(col, pending)
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import StepContext
-from zgcsim.model.firms import FirmTable
+from zgcsim.model.firms import FirmTable, reported_intensity
 from zgcsim.model.population import hte_threshold
-
-NOTCH_MARGIN = 0.001  # firms that jump to an HTE threshold land 0.1 pp above it (a safety margin, ours)
 
 
 def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
@@ -21,19 +19,29 @@ def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     rule); delta is 1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
     """
     p, lv = ctx.params, ctx.levers
-    tau = np.where(firms.hte, lv["hte_tax_rate"], p["cit_standard"])
-    s = np.where(
-        firms.manufacturer,
-        max(lv["rd_super_deduction"], lv["rd_super_deduction_manufacturing"]),
-        lv["rd_super_deduction"],
-    )
     delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
+    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms.manufacturer, lv), delta)
+
+
+def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """Corporate income tax rate: the HTE rate for certified firms, the standard 25 % otherwise (row 11)."""
+    return np.where(hte, levers["hte_tax_rate"], p["cit_standard"])
+
+
+def super_deduction(manufacturer: np.ndarray, levers: dict[str, float]) -> np.ndarray:
+    """R&D super-deduction rate: the manufacturers' rate where it is higher (the 2021 rule), else the general one."""
+    general = levers["rd_super_deduction"]
+    return np.where(manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+
+
+def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:
+    """After-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2)."""
     return 1.0 - tau * (1.0 + s) * delta
 
 
 def rd_elasticity(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
     """Long-run user-cost elasticity: larger for firms under 2 亿元 revenue (priors.md rows 1, 7, 8)."""
-    return np.where(firms.revenue < 2.0, p["sigma_sme"], p["sigma_lr"])
+    return np.where(firms.revenue < p["sme_revenue_limit"], p["sigma_sme"], p["sigma_lr"])
 
 
 def set_rd_fixed_effects(firms: FirmTable, ctx: StepContext, rows: slice | np.ndarray = slice(None)) -> None:
@@ -54,23 +62,24 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     uc = user_cost(firms, ctx)
     target = firms.rd_fe - rd_elasticity(firms, p) * np.log(uc)
     lam = p["rd_adjustment"]
-    # a persistent shock of s.d. 0.1, mean-corrected (-0.1^2 / 2) so it adds no drift to the mean intensity
-    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(-0.005, 0.1, len(firms))
-    real = np.clip(np.exp(log_r), 1e-4, 0.6)
+    # a persistent shock, mean-corrected (-sd^2 / 2, to 12 decimals) so it adds no drift to the mean intensity
+    sd = p["rd_shock_sd"]
+    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(round(-(sd**2) / 2, 12), sd, len(firms))
+    real = np.clip(np.exp(log_r), p["rd_intensity_min"], p["rd_intensity_max"])
 
     # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)
     # may report the threshold plus the margin instead; the jump is part real R&D, part relabelling
-    threshold = hte_threshold(firms.revenue) + NOTCH_MARGIN
+    threshold = hte_threshold(firms.revenue, p) + p["notch_margin"]
     gap = threshold - real
-    candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + NOTCH_MARGIN)
+    candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + p["notch_margin"])
     rho = p["relabel_share"]
     saving = (p["cit_standard"] - ctx.levers["hte_tax_rate"]) * np.maximum(firms.profit_last, 0.0)
-    hte_uc = 1.0 - ctx.levers["hte_tax_rate"] * (1.0 + ctx.levers["rd_super_deduction"])
-    # relabelling carries an expected compliance cost of half a yuan per yuan (our assumption, a free choice)
-    cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * 0.5)
+    hte_uc = cost_of_rd(ctx.levers["hte_tax_rate"], ctx.levers["rd_super_deduction"], 1.0)
+    # relabelling carries an expected compliance cost per yuan relabelled
+    cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * p["relabel_compliance_cost"])
     jump = candidate & (saving > cost)
     real = np.where(jump, real + (1 - rho) * gap, real)
     firms.relabel_intensity = np.where(jump, rho * gap, 0.0)
     firms.rd_intensity = real
     # certification follows the reported intensity against the threshold
-    firms.hte = firms.hte_eligible & (real + firms.relabel_intensity >= hte_threshold(firms.revenue))
+    firms.hte = firms.hte_eligible & (reported_intensity(firms) >= hte_threshold(firms.revenue, p))

@@ -18,24 +18,39 @@ from zgcsim.model.firms import FirmTable
 from zgcsim.model.listing import StockExchange, fastest_venue
 from zgcsim.model.population import round_size_factor
 
-ROUND_SIGMA = 1.0  # s.d. of a later round's log size (ours)
+
+def start_round_median(firms: FirmTable, p: dict[str, float]) -> float:
+    """Median round size per unit of ``round_size_factor`` in the start year's rounds (a fallback if none).
+
+    Later rounds keep that scale (``round_sizes``).
+    """
+    backed = firms.y_vc > 0
+    if not backed.any():
+        return p["vc_round_median_fallback"]
+    return float(np.median(firms.y_vc[backed] / round_size_factor(firms.revenue[backed], p)))
 
 
-def round_sizes(firms: FirmTable, rows: np.ndarray, p: dict[str, float], rng: np.random.Generator) -> np.ndarray:
+def round_sizes(
+    firms: FirmTable, rows: np.ndarray, median: float, p: dict[str, float], rng: np.random.Generator
+) -> np.ndarray:
     """Round sizes (亿元) for the firms at ``rows`` (any shape).
 
-    Lognormal with s.d. ``ROUND_SIGMA``, times ``round_size_factor`` of revenue; the median per unit of that
-    factor is ``vc_round_median``, set on the start year's rounds (``ParkModel``), so deals stay as large as the
-    start population's and their number follows the money.
+    Lognormal with s.d. ``vc_round_sigma``, times ``round_size_factor`` of revenue; the median per unit of that
+    factor, ``median``, is set on the start year's rounds (``ParkModel.derived["vc_round_median"]``), so deals
+    stay as large as the start population's and their number follows the money.
     """
-    median = p["vc_round_median"]
-    return rng.lognormal(np.log(median), ROUND_SIGMA, rows.shape) * round_size_factor(firms.revenue[rows])
+    return rng.lognormal(np.log(median), p["vc_round_sigma"], rows.shape) * round_size_factor(firms.revenue[rows], p)
 
 
-def mean_round_size(firms: FirmTable, rows: np.ndarray, p: dict[str, float]) -> float:
-    """Expected size (亿元) of a ``round_sizes`` round in a firm drawn at random from ``rows``."""
-    lognormal_mean = p["vc_round_median"] * np.exp(ROUND_SIGMA**2 / 2)
-    return lognormal_mean * float(round_size_factor(firms.revenue[rows]).mean())
+def mean_round_size(firms: FirmTable, rows: np.ndarray, median: float, p: dict[str, float]) -> float:
+    """Expected size (亿元) of a ``round_sizes`` round of median ``median`` in a firm drawn at random from ``rows``."""
+    lognormal_mean = median * np.exp(p["vc_round_sigma"] ** 2 / 2)
+    return lognormal_mean * float(round_size_factor(firms.revenue[rows], p).mean())
+
+
+def screened_pool(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Mask of the firms venture funds screen: active, unlisted and younger than ``vc_max_age`` (8 years)."""
+    return firms.active & ~firms.listed & (firms.age < p["vc_max_age"])
 
 
 def _mark_first_rounds(firms: FirmTable, rows: np.ndarray, time: float) -> None:
@@ -51,8 +66,6 @@ class VentureFund(mesa.Agent):
     def __init__(self, model: mesa.Model, weight: float) -> None:
         super().__init__(model)
         self.weight = weight  # share of the private deployment this fund places
-        self.invested_year = 0.0
-        self.deals_year = 0
 
     def invest(
         self,
@@ -73,13 +86,14 @@ class VentureFund(mesa.Agent):
         """
         if budget <= 0 or len(candidates) == 0:
             return 0.0
-        seen = np.unique(candidates[rng.integers(0, len(candidates), 300)])  # what crosses the fund's desk
+        screened = int(round(ctx.params["fund_min_screened"]))
+        seen = np.unique(candidates[rng.integers(0, len(candidates), screened)])  # what crosses the fund's desk
         seen = seen[available[seen]]
         if len(seen) == 0:
             return 0.0
         signal = firms.team_quality[seen] + ctx.params["vc_signal_noise"] * rng.standard_normal(len(seen))
         ranked = seen[np.argsort(-signal)]
-        sizes = round_sizes(firms, ranked, ctx.params, rng)
+        sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], ctx.params, rng)
         cumulative = np.cumsum(sizes)
         k = min(int(np.searchsorted(cumulative, budget)) + 1, len(ranked))
         chosen, amount = ranked[:k], sizes[:k].copy()
@@ -92,10 +106,7 @@ class VentureFund(mesa.Agent):
         available[chosen] = False
         if gvc:
             firms.gvc_backed[chosen] = True
-        placed = float(amount.sum())
-        self.invested_year += placed
-        self.deals_year += len(chosen)
-        return placed
+        return float(amount.sum())
 
 
 class GuidanceFund(VentureFund):
@@ -111,21 +122,25 @@ class GuidanceFund(VentureFund):
 
 
 def _listing_value(
-    firms: FirmTable, pool: np.ndarray, exchanges: list[StockExchange], levers: dict[str, float]
+    firms: FirmTable, pool: np.ndarray, exchanges: list[StockExchange], levers: dict[str, float], discount: float
 ) -> float:
     """Mean listing value over the firms in ``pool`` (a mask).
 
-    Each firm's value is the valuation of its fastest eligible venue (zero if none), discounted 10 % a year
+    Each firm's value is the valuation of its fastest eligible venue (zero if none), discounted by ``discount`` a year
     over the venue's lag; the mean is scaled by the listing-support lever.
     """
     venue = fastest_venue(firms, exchanges, levers)[pool]
     by_index = sorted(exchanges, key=lambda e: e.index)
-    valuation = np.array([e.valuation * 0.9 ** (e.lag_quarters * QUARTER) for e in by_index])
+    valuation = np.array([e.valuation * discount ** (e.lag_quarters * QUARTER) for e in by_index])
     return float(np.where(venue >= 0, valuation[np.maximum(venue, 0)], 0.0).mean() * levers["listing_support"])
 
 
 def exit_prospect(
-    firms: FirmTable, exchanges: list[StockExchange], levers: dict[str, float], reference: dict[str, float]
+    firms: FirmTable,
+    exchanges: list[StockExchange],
+    levers: dict[str, float],
+    reference: dict[str, float],
+    p: dict[str, float],
 ) -> float:
     """What funds can expect from listing exits under ``levers``, relative to the ``reference`` levers (rows 51-53).
 
@@ -134,11 +149,12 @@ def exit_prospect(
     support. A measure built from the year's VC-backed exits would instead grow with the venture market itself
     (more VC, more VC-backed listings, more VC) and drift with the pool's make-up.
     """
-    pool = firms.active & ~firms.listed & (firms.age < 8)
+    pool = screened_pool(firms, p)
     if not pool.any():
         return 1.0
-    base = _listing_value(firms, pool, exchanges, reference)
-    return _listing_value(firms, pool, exchanges, levers) / base if base > 0 else 1.0
+    discount = p["exit_discount_factor"]
+    base = _listing_value(firms, pool, exchanges, reference, discount)
+    return _listing_value(firms, pool, exchanges, levers, discount) / base if base > 0 else 1.0
 
 
 class CapitalMarket:
@@ -158,10 +174,12 @@ class CapitalMarket:
         (``demand_growth``) and is scaled by expected exit value to the power ``vc_return_response`` (row 53): a
         lasting rise in what exits are worth raises the level of VC.
         """
-        self.expected_exit_value += 0.3 * (prospect - self.expected_exit_value)  # adaptive, 30 % a year (ours)
+        speed = self.params["exit_expectation_speed"]  # adaptive expectations
+        self.expected_exit_value += speed * (prospect - self.expected_exit_value)
         self.trend_deployment *= np.exp(self.params["demand_growth"])
         response = self.params["vc_return_response"]
-        self.deployment = self.trend_deployment * max(self.expected_exit_value, 0.2) ** response
+        floor = self.params["exit_expectation_floor"]
+        self.deployment = self.trend_deployment * max(self.expected_exit_value, floor) ** response
 
 
 def invest_private(
@@ -180,8 +198,9 @@ def invest_private(
     """
     if len(candidates) == 0 or budgets.sum() <= 0:
         return 0.0
-    mean_deal = mean_round_size(firms, candidates, ctx.params)
-    draws = int(np.clip(2.0 * budgets.max() / mean_deal, 300, 20 * len(candidates)))
+    mean_deal = mean_round_size(firms, candidates, ctx.derived["vc_round_median"], ctx.params)
+    least = int(round(ctx.params["fund_min_screened"]))
+    draws = int(np.clip(ctx.params["fund_screening_multiple"] * budgets.max() / mean_deal, least, 20 * len(candidates)))
     seen = np.sort(candidates[rng.integers(0, len(candidates), (len(funds), draws))], axis=1)
     repeat = np.zeros(seen.shape, bool)
     repeat[:, 1:] = seen[:, 1:] == seen[:, :-1]  # a firm seen twice by one fund is considered once
@@ -189,7 +208,7 @@ def invest_private(
     signal[repeat] = -np.inf
     order = np.argsort(-signal, axis=1)
     ranked = np.take_along_axis(seen, order, axis=1)
-    sizes = round_sizes(firms, ranked, ctx.params, rng)
+    sizes = round_sizes(firms, ranked, ctx.derived["vc_round_median"], ctx.params, rng)
     sizes[np.take_along_axis(repeat, order, axis=1)] = 0.0
     before = np.cumsum(sizes, axis=1) - sizes  # money placed before each candidate in the fund's order
     amount = np.clip(np.minimum(sizes, budgets[:, None] - before), 0.0, None)
@@ -199,9 +218,6 @@ def invest_private(
     np.add.at(firms.vc_recent, rows, amounts)
     np.add.at(firms.y_vc, rows, amounts)
     firms.vc_last_year[rows] = ctx.time
-    for fund, placed, deals in zip(funds, amount.sum(axis=1), (amount > 0).sum(axis=1), strict=True):
-        fund.invested_year += float(placed)
-        fund.deals_year += int(deals)
     return float(amounts.sum())
 
 
@@ -212,7 +228,7 @@ def invest_quarter(
     rng = ctx.streams["vc"]
     last = firms.vc_last_year
     recent = ~np.isnan(last) & (ctx.time - np.where(np.isnan(last), 0.0, last) < 1.0)
-    available = firms.active & ~firms.listed & (firms.age < 8) & ~recent
+    available = screened_pool(firms, ctx.params) & ~recent
     mandate, unrestricted = guidance.quarterly_budget(ctx.levers, ctx.params)
     candidates = np.flatnonzero(available)
     mandate_rows = candidates[np.isin(firms.sector[candidates], MANDATE_SECTORS)]
