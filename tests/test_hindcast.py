@@ -368,3 +368,32 @@ def test_hindcast_writes_its_outputs_and_agrees_with_the_project_scorer(tmp_path
             timeout=60,
         )
         assert float(re.search(r"naive trend ([+-][0-9.]+)", checked.stdout).group(1)) == pytest.approx(ours)
+
+
+def test_experiments_apply_the_discrepancy_they_name_and_record_it(tmp_path):
+    from zgcsim.experiments.runner import run_experiment
+    from zgcsim.experiments.spec import load_experiment
+    from zgcsim.experiments.store import read_indicators, read_manifest
+
+    disc = tmp_path / "disc.json"
+    disc.write_text(json.dumps(_record(0.1)))
+    tables, hashes = {}, {}
+    for choice in ("none", "disc.json"):
+        spec = tmp_path / f"{choice.split('.')[0]}.toml"
+        spec.write_text(
+            f'name = "d"\nscenarios = ["no_new_policy"]\nreplicates = 2\nseed = 11\ndiscrepancy = "{choice}"\n'
+            "[design]\nconstants = { n_firms_2017 = 3000, n_institutes = 20 }\n",
+            encoding="utf-8",
+        )
+        experiment = load_experiment(spec)
+        hashes[choice] = experiment.config_hash()
+        out = tmp_path / f"store_{choice.split('.')[0]}"
+        run_experiment(experiment, out, workers=1, progress=False)
+        tables[choice] = read_indicators(out)
+        assert read_manifest(out)["discrepancy"]["sha256"] == experiment.discrepancy_sha256
+    plain, shifted = tables["none"], tables["disc.json"]
+    assert (plain["value"] == plain["model_value"]).all()
+    assert plain["model_value"].tolist() == shifted["model_value"].tolist()
+    revenue = shifted[(shifted["indicator"] == "total_revenue") & (shifted["year"] > 2017)]
+    assert (revenue["value"] != revenue["model_value"]).all()
+    assert hashes["none"] != hashes["disc.json"]  # a store refuses to mix runs of two discrepancy files
