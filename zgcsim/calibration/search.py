@@ -266,8 +266,8 @@ def starting_walkers(evaluated: Sequence[tuple[float, ...]], losses: Sequence[fl
 def sample_posterior(evaluate: Callable, start: np.ndarray, settings: Settings) -> Posterior:
     """Sample prior x exp(-loss / 2) from walkers at ``start`` for ``settings.sampler_steps`` steps.
 
-    A proposal outside the prior ranges has zero prior density and is rejected without an evaluation. The first
-    half of the chain is discarded as burn-in.
+    A proposal outside the prior ranges has zero prior density and is rejected without an evaluation. Burn-in
+    and thinning follow the autocorrelation time (``burn_and_thin``; module docstring).
     """
     import emcee  # imported here: only calibration needs it
 
