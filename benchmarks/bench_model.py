@@ -41,7 +41,7 @@ def peak_memory_mb() -> tuple[float, float]:
     """Peak memory of one run in a fresh process: (process peak RSS, Python allocations traced during the run)."""
     code = (
         "import resource, tracemalloc\n"
-        "from zgcsim.model import ParkModel\nfrom zgcsim.randomness import replicate_seed\n"
+        "from zgcsim.model.park import ParkModel\nfrom zgcsim.inputs.seeds import replicate_seed\n"
         "from zgcsim.inputs.scenario import resolve_scenario\n"
         "sc = resolve_scenario('action_plan')\ntracemalloc.start()\n"
         "ParkModel(sc, replicate_seed(1, 0)).run()\n"

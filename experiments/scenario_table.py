@@ -22,8 +22,9 @@ import pandas as pd
 
 from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
 from zgcsim.inputs.targets import load_targets
+from zgcsim.running.executors import default_workers
 from zgcsim.running.results_folder import attainment, build_manifest, prepare_output, write_results
-from zgcsim.running.runs import default_workers, run_many
+from zgcsim.running.runs import run_many
 
 N_REPLICATES = 100
 SEED = 20180101

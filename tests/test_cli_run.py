@@ -79,3 +79,19 @@ def test_no_calibration_flag_changes_the_runs_and_the_manifest(tmp_path):
     assert not final(a).equals(final(b))  # the calibrated parameter set changes the projection
     manifest = json.loads((tmp_path / "cal" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["calibration"]["id"].startswith("zgcsim-calibration-")
+
+
+def test_a_command_missing_an_extra_says_which_extra_to_install(monkeypatch, capsys):
+    import sys
+
+    import zgcsim.cli as cli
+
+    def needs_salib(_args):
+        import SALib.analyze  # noqa: F401
+
+        return 0
+
+    monkeypatch.setitem(sys.modules, "SALib", None)  # as if SALib were not installed
+    monkeypatch.setattr(cli, "_cmd_levers", needs_salib)
+    assert main(["levers"]) == 2
+    assert "pip install 'zgcsim[experiments]'" in capsys.readouterr().err

@@ -11,17 +11,23 @@ import pytest
 from zgcsim.cli import main
 from zgcsim.dashboard import catalogue, ensemble
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, valid_name
-from zgcsim.dashboard.ensemble import EditSpec, JobSpec, RunCancelled, SessionFolder, run_ensemble, run_job
+from zgcsim.dashboard.ensemble import EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
-from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
+from zgcsim.dashboard.tables import attainment_table, number, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.levers import BY_NAME
 from zgcsim.inputs.scenario import load_scenario
+from zgcsim.inputs.targets import load_targets
 from zgcsim.model.indicators import REGISTRY
+from zgcsim.reporting import tables
+from zgcsim.reporting.labels import t
+from zgcsim.reporting.style import FIXED_COLOURS, TARGET_COLOUR, indicator_name, palette, scenario_colours
 from zgcsim.running import runs as runner
 from zgcsim.running.results_folder import build_manifest, write_results
+from zgcsim.running.runs import RunCancelled
 
 QUICK = dict(ensemble.QUICK_PARAMETERS)
+MEDIAN_WIDTH = 1.8  # the fan chart's median line (its bands' edges are thinner)
 QUARTERS = [dt.date(y, m, 1) for y in range(2018, 2023) for m in (1, 4, 7, 10)]
 
 
@@ -134,21 +140,29 @@ def test_scenario_with_events_round_trips_through_the_file(tmp_path):
     assert dict(reloaded.uncertain_ranges) == {"n_firms_2017": (21000.0, 23000.0)}
 
 
-def test_page_runs_give_the_same_rows_as_run_many():
+def test_run_loop_reports_progress_run_by_run_and_gives_the_same_rows_in_a_pool():
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
     seen = []
-    table, inputs = run_ensemble(scenarios, 2, 11, QUICK, on_progress=lambda d, n: seen.append((d, n)))
-    expected_table, expected_inputs = runner.run_many(scenarios, 2, 11, parameter_values=QUICK, progress=False)
-    pd.testing.assert_frame_equal(table, expected_table)
-    pd.testing.assert_frame_equal(inputs, expected_inputs)
+    table, inputs = runner.run_many(
+        scenarios, 2, 11, parameter_values=QUICK, progress=False, on_progress=lambda d, n: seen.append((d, n))
+    )
+    pooled_table, pooled_inputs = runner.run_many(scenarios, 2, 11, parameter_values=QUICK, progress=False, workers=2)
+    pd.testing.assert_frame_equal(table, pooled_table)
+    pd.testing.assert_frame_equal(inputs, pooled_inputs)
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_stopping_a_run_raises_before_the_next_replicate():
     calls = []
     with pytest.raises(RunCancelled):
-        run_ensemble(
-            [runner.resolve_scenario("no_new_policy")], 3, 1, QUICK, lambda d, n: calls.append(d), lambda: bool(calls)
+        runner.run_many(
+            [runner.resolve_scenario("no_new_policy")],
+            3,
+            1,
+            parameter_values=QUICK,
+            progress=False,
+            on_progress=lambda d, n: calls.append(d),
+            should_stop=lambda: bool(calls),
         )
     assert calls == [1]
 
@@ -225,33 +239,87 @@ def test_attainment_table_has_the_16_targets_and_a_column_per_result_set(results
     table = attainment_table(sets, "en")
     assert len(table) == 16
     assert list(table.columns[-2:]) == [rs.key for rs in sets]
-    assert table.iloc[0, 1] == REGISTRY["rd_intensity"].name_en
+    assert table.iloc[0, 1] == indicator_name("rd_intensity", "en")  # the house style's name, as in the brief
     assert attainment_table(sets, "zh").iloc[0, 1] == REGISTRY["rd_intensity"].name_zh
     assert '<table id="x"' in to_html(table, "x")
 
 
-def test_paired_effect_of_a_scenario_against_itself_is_zero(results_folder):
-    rs = catalogue.load_results_folder(results_folder)[1]
-    effect = paired_effect(rs, rs, "en")
+def _result_set(name: str, runs: pd.DataFrame) -> catalogue.ResultSet:
+    return catalogue.ResultSet(name, name, "test", pd.DataFrame(), pd.DataFrame(), runs, runs["seed"].nunique(), 1)
+
+
+def test_paired_effect_pairs_runs_by_seed_not_by_row_order():
+    """Each run's world (seed) moves both scenarios alike: paired, the difference is exactly the policy's +1."""
+    seeds = np.arange(6)
+    world = seeds * 100.0  # a spread between runs far larger than the effect
+    rows = [
+        (name, s, s + 1000, 2022, key, w + (1.0 if name == "child" else 0.0))
+        for name in ("child", "parent")
+        for s, w in zip(seeds, world, strict=True)
+        for key in REGISTRY
+    ]
+    runs = pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "year", "indicator", "value"])
+    child = _result_set("child", runs[runs["scenario"] == "child"].sample(frac=1.0, random_state=1))  # shuffled
+    parent = _result_set("parent", runs[runs["scenario"] == "parent"])
+    effect = paired_effect(child, parent, "en").set_index("#")
     assert len(effect) == 16
-    assert set(effect.iloc[:, 2]) == {"+0.00"}
+    assert set(effect[t("median_diff", "en")]) == {"+1 (+1 … +1)"}
+    # unpaired (every child run against every parent run), the same data would spread over hundreds
+    unpaired = np.subtract.outer(world + 1.0, world).ravel()
+    assert np.quantile(unpaired, 0.95) - np.quantile(unpaired, 0.05) > 400
+
+
+def test_paired_effect_of_two_scenarios_is_the_run_by_run_difference(results_folder):
+    plan, base = (catalogue.load_results_folder(results_folder)[i] for i in (1, 0))
+    assert (plan.scenario, base.scenario) == ("action_plan", "no_new_policy")
+    effect = paired_effect(plan, base, "en").set_index("#")
+    diffs = tables.paired_differences(pd.concat([plan.runs, base.runs]), "no_new_policy").set_index("indicator")
+    by_seed = pd.merge(
+        plan.runs[plan.runs["year"] == 2022], base.runs[base.runs["year"] == 2022], on=["seed", "indicator"]
+    )
+    by_seed["difference"] = by_seed["value_x"] - by_seed["value_y"]
+    for target in load_targets():
+        per_run = by_seed.loc[by_seed["indicator"] == target.key, "difference"].to_numpy()
+        assert len(per_run) == plan.replicates
+        assert diffs.at[target.key, "mean_difference"] == pytest.approx(per_run.mean())
+        assert effect.at[target.number, t("median_diff", "en")].startswith(number(np.median(per_run), True))
+        p_plan = plan.attainment.set_index("indicator").at[target.key, "p_attain"]
+        p_base = base.attainment.set_index("indicator").at[target.key, "p_attain"]
+        assert effect.at[target.number, t("delta_p", "en")] == f"{p_plan - p_base:+.2f}"
+    # the two scenarios differ, and pairing matters: the run-by-run spread is not the spread of all cross pairs
+    tto = by_seed[by_seed["indicator"] == "tech_transfer_offices"]
+    assert (tto["difference"] != 0).all()
+    unpaired = np.subtract.outer(tto["value_x"].to_numpy(), tto["value_y"].to_numpy()).ravel()
+    assert np.std(unpaired) != pytest.approx(np.std(tto["difference"]))
 
 
 def test_fan_chart_draws_bands_median_and_target_line(results_folder):
     sets = catalogue.load_results_folder(results_folder)
-    fig = fan_chart([(rs.key, rs.summary) for rs in sets], "tech_transfer_offices", "en")
+    fig = fan_chart(sets, "tech_transfer_offices", "en")
     ax = fig.axes[0]
     threshold = REGISTRY["tech_transfer_offices"].target.threshold
-    assert any(list(line.get_ydata()) == [threshold, threshold] for line in ax.get_lines())
+    target_lines = [line for line in ax.get_lines() if line.get_color() == TARGET_COLOUR]
+    assert any(list(line.get_ydata()) == [threshold, threshold] for line in target_lines)
     assert len(ax.collections) == 2 * len(sets)  # a 25-75 % and a 5-95 % band per scenario
+    medians = [line for line in ax.get_lines() if line.get_linewidth() == MEDIAN_WIDTH]
+    assert [m.get_color() for m in medians] == palette([rs.scenario for rs in sets])
     png = figure_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_fan_chart_of_an_auxiliary_series_has_no_target_line(results_folder):
     sets = catalogue.load_results_folder(results_folder)
-    fig = fan_chart([(sets[0].key, sets[0].summary)], "employees", "zh")
-    assert all(len(set(line.get_ydata())) > 1 for line in fig.axes[0].get_lines())
+    fig = fan_chart(sets[:1], "employees", "zh")
+    lines = fig.axes[0].get_lines()
+    assert len([line for line in lines if line.get_linewidth() == MEDIAN_WIDTH]) == 1  # the median is drawn
+    assert not [line for line in lines if line.get_color() == TARGET_COLOUR]
+
+
+def test_one_scenario_gets_one_colour_in_the_brief_and_the_page():
+    assert palette(["action_plan", "no_new_policy"]) == palette(["no_new_policy", "action_plan"])[::-1]
+    assert scenario_colours(["policy_tax", "action_plan"])["action_plan"] == FIXED_COLOURS["action_plan"]
+    twice = palette(["action_plan", "action_plan", "policy_tax", "no_new_policy"])
+    assert len(set(twice)) == 4 and twice[0] == FIXED_COLOURS["action_plan"]
 
 
 def test_dashboard_command_refuses_a_folder_that_is_not_results(tmp_path, capsys):

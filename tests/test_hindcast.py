@@ -397,18 +397,3 @@ def test_experiments_apply_the_discrepancy_they_name_and_record_it(tmp_path):
     revenue = shifted[(shifted["indicator"] == "total_revenue") & (shifted["year"] > 2017)]
     assert (revenue["value"] != revenue["model_value"]).all()
     assert hashes["none"] != hashes["disc.json"]  # a store refuses to mix runs of two discrepancy files
-
-
-def test_outputs_are_written_atomically_with_an_ordinary_files_mode(tmp_path):
-    import os
-
-    from zgcsim.calibration.hindcast import atomic_write
-
-    target = tmp_path / "out" / "hindcast.csv"
-    atomic_write(target, b"a,b\n1,2\n")
-    atomic_write(target, b"a,b\n3,4\n")
-    assert target.read_bytes() == b"a,b\n3,4\n"
-    assert [p.name for p in target.parent.iterdir()] == ["hindcast.csv"]  # no temporary file left behind
-    umask = os.umask(0)
-    os.umask(umask)
-    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -31,7 +31,9 @@ def test_firms_enter_and_leave_and_uids_stay_unique(no_new_policy):
     last = model.firms.uid
     assert len(np.unique(last)) == len(last)
     assert not first <= set(last.tolist())  # some incumbents left
-    assert (last >= max(first)).any()  # newcomers arrived
+    entrants = set(last.tolist()) - first
+    assert entrants  # newcomers arrived
+    assert min(entrants) > max(first)  # with new uids, never an incumbent's
     assert all(model.history[y]["startups_founded"] > 0 for y in range(2018, 2023))
 
 

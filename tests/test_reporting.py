@@ -212,7 +212,7 @@ def test_paired_differences_are_taken_within_each_replicate():
     diffs = tables.paired_differences(table, "ref")
     row = diffs.iloc[0]
     # unpaired quantiles would spread over ~990; paired differences are all exactly 1
-    assert (row["median"], row["p05"], row["p95"], row["n"]) == (1.0, 1.0, 1.0, 3)
+    assert (row["median"], row["p05"], row["p95"], row["pairs"]) == (1.0, 1.0, 1.0, 3)
     assert row["ref_median"] == 100.0
 
 

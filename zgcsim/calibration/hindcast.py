@@ -16,8 +16,6 @@ score never rests on its own misses. The discrepancy estimated from all origins 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from zgcsim.inputs.discrepancy_file import draw_paths
 from zgcsim.inputs.scenario import resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed, stream
 from zgcsim.model.park import ParkModel
+from zgcsim.running import atomic
 
 ORIGINS = (2014, 2015, 2016)
 LAST_YEAR = 2017  # nothing after 2017 exists in the project's data; the hindcast ends there
@@ -298,22 +297,6 @@ def run_hindcast(
     )
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary sibling renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it an ordinary file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_outputs(h: Hindcast, out: Path) -> dict[str, Path]:
     """Write hindcast.csv, discrepancy.json, hindcast_report.md and hindcast.png into ``out`` (atomically)."""
     from zgcsim.calibration.hindcast_report import chart_png, report_markdown
@@ -324,8 +307,9 @@ def write_outputs(h: Hindcast, out: Path) -> dict[str, Path]:
         "report": out / "hindcast_report.md",
         "chart": out / "hindcast.png",
     }
-    atomic_write(paths["csv"], h.table.to_csv(index=False, float_format="%.6g").encode())
-    atomic_write(paths["discrepancy"], (json.dumps(h.discrepancy, indent=2, ensure_ascii=False) + "\n").encode())
-    atomic_write(paths["chart"], chart_png(h))
-    atomic_write(paths["report"], report_markdown(h).encode())
+    out.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(paths["csv"], h.table.to_csv(index=False, float_format="%.6g"))
+    atomic.write_text(paths["discrepancy"], json.dumps(h.discrepancy, indent=2, ensure_ascii=False) + "\n")
+    atomic.write_bytes(paths["chart"], chart_png(h))
+    atomic.write_text(paths["report"], report_markdown(h))
     return paths

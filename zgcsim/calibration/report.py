@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from zgcsim.calibration.moments import TOLERANCE, within_tolerance
+from zgcsim.running import atomic
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) -> np.ndarray:
@@ -131,7 +132,7 @@ def _mixing(sampler: dict) -> list[str]:
 def write_report(record: dict, out: Path) -> pd.DataFrame:
     """Write ``fit.csv``, ``fit.png`` and ``fit_report.md`` into ``out``; return the fit table."""
     table = fit_table(record)
-    table[
+    fit_columns = table[
         [
             "series",
             "year",
@@ -145,8 +146,9 @@ def write_report(record: dict, out: Path) -> pd.DataFrame:
             "within_tolerance",
             "within_at_best",
         ]
-    ].to_csv(out / "fit.csv", index=False)
-    _chart(table, out / "fit.png")
+    ]
+    atomic.write_csv(out / "fit.csv", fit_columns)
+    atomic.write_with(out / "fit.png", lambda tmp: _chart(table, tmp), suffix=".png")
     lines = [
         f"# Calibration fit ({record['id']})",
         "",
@@ -202,5 +204,5 @@ def write_report(record: dict, out: Path) -> pd.DataFrame:
             f"{'yes' if fact['holds'] else 'no'} |"
         )
     lines += ["", f"Tolerances by basis: {TOLERANCE} (relative); lower bounds are one-sided.", ""]
-    (out / "fit_report.md").write_text("\n".join(lines), encoding="utf-8")
+    atomic.write_text(out / "fit_report.md", "\n".join(lines))
     return table

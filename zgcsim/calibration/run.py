@@ -37,6 +37,7 @@ from zgcsim.calibration.search import (
 )
 from zgcsim.calibration.spinup import SMALL_SPINUP
 from zgcsim.inputs.calibration_file import data_hash
+from zgcsim.running import atomic
 from zgcsim.running.results_folder import _git_commit
 
 FORMAT_VERSION = 2
@@ -167,6 +168,6 @@ def calibrate(
         "stylised_facts": facts,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    (out / "calibration.json").write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    atomic.write_text(out / "calibration.json", json.dumps(record, indent=2, ensure_ascii=False))
     write_report(record, out)
     return record

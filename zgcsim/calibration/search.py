@@ -29,9 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from scipy.optimize import differential_evolution
 from zgcsim.calibration.moments import Moment
 from zgcsim.calibration.spinup import loss, simulate
 from zgcsim.inputs.parameters import BY_NAME
+from zgcsim.running.executors import Workers
 
 # The free parameters fitted on 2013-2017, each searched over its stated range (parameters.toml).
 CALIBRATED = (
@@ -145,9 +144,7 @@ class Evaluator:
         self.moments, self.settings, self.checkpoint = moments, settings, checkpoint
         self.progress = progress
         self.requested: list[tuple[float, ...]] = []  # every point asked for, in order (replays identically)
-        self.pool = (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers > 1 else None
-        )
+        self.pool = Workers(workers)
 
     def __call__(self, points: np.ndarray) -> list[float]:
         """Loss of each row of ``points`` (a batch)."""
@@ -157,7 +154,7 @@ class Evaluator:
         tasks = [
             (x, self.moments, self.settings.seed, self.settings.replicates, dict(self.settings.extra)) for x in todo
         ]
-        results = self.pool.map(_evaluate, tasks) if self.pool else map(_evaluate, tasks)
+        results = self.pool.map(_evaluate, tasks)
         for x, result in zip(todo, results, strict=True):
             self.checkpoint.add(x, result)
             self.progress(1)
@@ -165,8 +162,7 @@ class Evaluator:
 
     def close(self) -> None:
         """Shut the pool down."""
-        if self.pool:
-            self.pool.shutdown()
+        self.pool.close()
 
 
 def bounds() -> list[tuple[float, float]]:

@@ -16,6 +16,8 @@ DEFAULT_SCENARIOS = ("no_new_policy", "action_plan")
 DEFAULT_REPLICATES = 100
 DEFAULT_SEED = 20180101
 DEFAULT_OUT = "results/main"
+# modules that come with an extra, and the extra to install when a command needs one that is missing
+EXTRAS = {"SALib": "experiments", "ema_workbench": "experiments", "dask": "experiments", "distributed": "experiments"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from zgcsim.running import runs as runner
+    from zgcsim.running.executors import default_workers
     from zgcsim.running.results_folder import build_manifest, prepare_output, run_timings, write_results
 
     specs = args.scenarios or list(DEFAULT_SCENARIOS)
@@ -34,7 +37,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runner.unique_names(scenarios)
     out = Path(args.out)
     prepare_output(out, args.force)
-    workers = args.workers or runner.default_workers()
+    workers = args.workers or default_workers()
     print(
         f"zgcsim: {len(scenarios)} scenario(s) x {args.replicates} replicates, seed {args.seed}, "
         f"{'scheduler ' + args.scheduler if args.scheduler else f'{workers} worker(s)'}",
@@ -90,7 +93,7 @@ def _print_attainment(out: Path) -> None:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from zgcsim.calibration.run import calibrate
-    from zgcsim.running.runs import default_workers
+    from zgcsim.running.executors import default_workers
 
     if args.budget < 4 or args.replicates < 1:
         raise UserInputError("--budget must be at least 4 and --replicates at least 1", key="--budget")
@@ -150,7 +153,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     print(f"{sc.name}: {sc.title}\n  question: {sc.question}\n  files: {' <- '.join(sc.files)}")
     print("  levers (value from date; where it was set):")
     for lever in LEVERS:
-        print(f"    {lever.name} [{lever.unit}]: {lever.setting_2017:g} (2017 setting, zgcsim/levers.py)")
+        print(f"    {lever.name} [{lever.unit}]: {lever.setting_2017:g} (2017 setting, zgcsim/inputs/levers.py)")
         said = ("", "")
         for c in sc.lever_changes.get(lever.name, ()):
             print(f"      -> {c.value:g} from {c.start} ({c.source})")
@@ -244,6 +247,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UserInputError as err:
         print(f"zgcsim {args.command}: {err.one_line()}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        extra = EXTRAS.get((err.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"zgcsim {args.command}: needs {err.name}: pip install 'zgcsim[{extra}]'", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("zgcsim: interrupted; no results folder was written", file=sys.stderr)

@@ -79,7 +79,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     try:
         from solara.__main__ import run as solara_run
     except ImportError:
-        raise UserInputError("the dashboard needs Solara: pip install -e '.[dashboard]'") from None
+        raise UserInputError("the dashboard needs Solara: pip install 'zgcsim[dashboard]'") from None
     print(
         f"zgcsim dashboard: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops it); "
         f"page runs are written under {root}",

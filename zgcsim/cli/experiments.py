@@ -17,7 +17,7 @@ def _raise_interrupt(_signum: int, _frame: object) -> None:
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from zgcsim.experiments.runner import open_store, run_experiment
     from zgcsim.experiments.spec import load_experiment
-    from zgcsim.running.runs import default_workers
+    from zgcsim.running.executors import default_workers
 
     experiment = load_experiment(args.file)  # validated before anything is written
     if args.workers is not None and args.workers < 1:

@@ -12,7 +12,7 @@ from zgcsim.errors import UserInputError
 def _cmd_hindcast(args: argparse.Namespace) -> int:
     from zgcsim.calibration.hindcast import Budget, check_request, run_hindcast, write_outputs
     from zgcsim.calibration.hindcast_report import scored_points, summary
-    from zgcsim.running.runs import default_workers
+    from zgcsim.running.executors import default_workers
 
     if args.workers is not None and args.workers < 1:
         raise UserInputError(f"must be at least 1, got {args.workers}", key="--workers")

@@ -21,14 +21,16 @@ import solara.lab
 
 from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
-from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, RunCancelled, SessionFolder, run_job
+from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
-from zgcsim.dashboard.i18n import indicator_name, lever_name, lever_unit, t
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.levers import LEVERS
 from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
 from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
+from zgcsim.reporting.labels import lever_name, lever_unit, t
+from zgcsim.reporting.style import indicator_name
+from zgcsim.running.runs import RunCancelled
 
 log = logging.getLogger("zgcsim.dashboard")
 
@@ -416,9 +418,7 @@ def FanCard() -> None:
     current = by_label.get(indicator_label.value, TARGET_KEYS[0])
     sets = [store.value[k] for k in selected.value if k in store.value]
     png = solara.use_memo(
-        lambda: (
-            figure_png(fan_chart([(_legend_label(rs, lg), rs.summary) for rs in sets], current, lg)) if sets else None
-        ),
+        lambda: figure_png(fan_chart(sets, current, lg, [_legend_label(rs, lg) for rs in sets]), lg) if sets else None,
         dependencies=[current, lg, tuple(rs.key for rs in sets)],
     )
     with solara.Card(t("fan_card", lg)):

@@ -42,7 +42,8 @@ def load_results_folder(folder: str | Path, label: str | None = None) -> list[Re
     """Read a results folder written by ``zgcsim run`` into one ResultSet per scenario.
 
     Uses ``summary.csv`` and ``attainment.csv`` when present, and otherwise computes them from
-    ``indicators.parquet`` with ``zgcsim.results``. Raises UserInputError naming the folder if it is not one.
+    ``indicators.parquet`` with ``zgcsim.running.results_folder``. Raises UserInputError naming the folder if it
+    is not one.
     ``label`` names the folder in the page (default: the folder's own name).
     """
     folder = Path(folder)

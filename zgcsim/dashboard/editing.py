@@ -15,9 +15,9 @@ from dataclasses import replace
 
 import tomli_w
 
-from zgcsim.dashboard.i18n import lever_unit, t
 from zgcsim.inputs.levers import BY_NAME
 from zgcsim.inputs.scenario import FIRST_DAY, UNUSED_EVENT_KEYS, Event, LeverChange, Scenario, with_levers
+from zgcsim.reporting.labels import lever_unit, t
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 

@@ -11,7 +11,7 @@ import datetime as dt
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,16 +22,12 @@ from zgcsim.dashboard.editing import edit_scenario, scenario_toml, titled, valid
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import default_calibration
 from zgcsim.inputs.scenario import Scenario, load_scenario
-from zgcsim.inputs.seeds import replicate_seed_number
+from zgcsim.running import atomic
 from zgcsim.running import runs as runner
 from zgcsim.running.results_folder import attainment, build_manifest, run_timings, summarise, write_results
 
 QUICK_PARAMETERS: Mapping[str, float] = {"n_firms_2017": 3000}  # a small population for trying the page
 MAX_REPLICATES = 200  # 200 paired runs of two full-scale scenarios take several minutes on one core
-
-
-class RunCancelled(Exception):
-    """The user stopped the run; nothing is kept."""
 
 
 @dataclass(frozen=True)
@@ -75,36 +71,6 @@ class SessionFolder:
         return self.runs, folder
 
 
-def run_ensemble(
-    scenarios: Sequence[Scenario],
-    replicates: int,
-    seed: int,
-    parameter_values: Mapping[str, float] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run every scenario for replicates 0..replicates-1 with paired seeds, reporting after each run.
-
-    Gives the same two tables as ``runner.run_many`` with its default calibration (it calls the same
-    ``run_replicate`` with the same seed tree and calibration, in the same order) but in this thread, so the page
-    can show progress run by run and stop early.
-    """
-    tasks = [(sc, r) for sc in scenarios for r in range(replicates)]
-    tables, input_rows = [], []
-    calibration = default_calibration()  # as run_many does by default: the committed calibration, if any
-    for done, (sc, r) in enumerate(tasks):
-        if should_stop is not None and should_stop():
-            raise RunCancelled()
-        table, drawn = runner.run_replicate(sc, seed, r, parameter_values, calibration)
-        tables.append(table)
-        seed_number = replicate_seed_number(seed, r)
-        input_rows.extend((sc.name, r, seed_number, key, value) for key, value in drawn.items())
-        if on_progress is not None:
-            on_progress(done + 1, len(tasks))
-    inputs = pd.DataFrame(input_rows, columns=["scenario", "replicate", "seed", "input", "value"])
-    return pd.concat(tables, ignore_index=True), inputs
-
-
 def check_spec(spec: JobSpec) -> None:
     """Refuse a job the page should not start (raises UserInputError with a one-line message)."""
     if not 1 <= spec.replicates <= MAX_REPLICATES:
@@ -139,7 +105,7 @@ def prepare_scenarios(spec: JobSpec, folder: Path) -> tuple[list[Scenario], str 
         )
         toml_text = scenario_toml(edited, parent.name, spec.edit.values)
         path = folder / f"{edited.name}.toml"
-        path.write_text(toml_text, encoding="utf-8")
+        atomic.write_text(path, toml_text)
         scenarios = [s for s in scenarios if s.name not in (parent.name, edited.name)]
         scenarios += [parent, load_scenario(path)]
     runner.unique_names(scenarios)
@@ -157,7 +123,18 @@ def _run_into(
     parameter_values = dict(QUICK_PARAMETERS) if spec.quick else None
     calibration = default_calibration()
     started = time.perf_counter()
-    table, inputs = run_ensemble(scenarios, spec.replicates, spec.seed, parameter_values, on_progress, should_stop)
+    # in this thread, run by run, so the page shows progress and can stop between runs
+    table, inputs = runner.run_many(
+        scenarios,
+        spec.replicates,
+        spec.seed,
+        workers=1,
+        parameter_values=parameter_values,
+        progress=False,
+        calibration=calibration,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
     wall = time.perf_counter() - started
     manifest = build_manifest(
         scenarios,

@@ -1,80 +1,57 @@
-"""The dashboard's fan chart: median, 25-75 % and 5-95 % bands of one indicator per scenario, with the 2022 target."""
+"""The dashboard's chart: the project's one fan chart (``reporting.charts.fan_chart``) for the page's result sets."""
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Iterator, Sequence
 
 import pandas as pd
-from matplotlib import font_manager, rc_context
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from zgcsim.dashboard.i18n import indicator_name, indicator_unit, t
-from zgcsim.model.indicators import REGISTRY
-
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "AR PL UMing CN")
+from zgcsim.dashboard.catalogue import ResultSet
+from zgcsim.reporting import charts
+from zgcsim.reporting.style import LATIN_FAMILY, find_cjk_font, house_style, palette
 
 
-@cache
-def _font_family() -> list[str]:
-    """DejaVu Sans for Latin text, then the first installed CJK font for Chinese (matplotlib falls back per glyph)."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed][:1]]
+@contextlib.contextmanager
+def page_style(lang: str) -> Iterator[None]:
+    """The house style; on a machine without a CJK font, a plain Latin style (the page never refuses a chart)."""
+    if lang == "en" or find_cjk_font() is not None:
+        with house_style(lang):
+            yield
+    else:
+        with rc_context({"font.family": [LATIN_FAMILY]}):
+            yield
 
 
-def _rc() -> dict:
-    return {"font.family": _font_family(), "axes.unicode_minus": False}
+def fan_chart(sets: Sequence[ResultSet], indicator: str, lang: str, labels: Sequence[str] | None = None) -> Figure:
+    """The fan chart of ``indicator`` for each result set, in the house colours of their scenarios.
 
-
-def fan_chart(series: Sequence[tuple[str, pd.DataFrame]], indicator: str, lang: str = "en") -> Figure:
-    """Draw the fan chart of ``indicator`` for each (label, summary table) in ``series``.
-
-    Each summary table holds ``indicator, year, p05, p25, p50, p75, p95`` rows (as in ``summary.csv``). Each
-    scenario gets a median line, a dark 25-75 % band and a light 5-95 % band; the 2022 target, if the indicator
-    has one, is a dashed line labelled with its threshold.
+    Args:
+        sets: the result sets to draw (their summaries), in legend order.
+        indicator: registry key.
+        lang: 'zh' or 'en'.
+        labels: legend label of each set (default: its key).
     """
-    with rc_context(_rc()):
-        fig = Figure(figsize=(8.0, 5.0), dpi=100, layout="constrained")
-        ax = fig.add_subplot()
-        for i, (label, summary) in enumerate(series):
-            rows = summary[summary["indicator"] == indicator].sort_values("year")
-            if rows.empty:
-                continue
-            colour = COLOURS[i % len(COLOURS)]
-            years = rows["year"].to_numpy()
-            ax.fill_between(years, rows["p05"], rows["p95"], color=colour, alpha=0.12, linewidth=0)
-            ax.fill_between(years, rows["p25"], rows["p75"], color=colour, alpha=0.28, linewidth=0)
-            ax.plot(years, rows["p50"], color=colour, linewidth=2, label=label)
-        target = REGISTRY[indicator].target
-        if target is not None:
-            sign = {("higher", True): ">", ("higher", False): "≥", ("lower", True): "<", ("lower", False): "≤"}
-            ax.axhline(target.threshold, color="black", linestyle="--", linewidth=1)
-            ax.annotate(
-                f"{t('target_line', lang)} {sign[(target.direction, target.strict)]} {target.threshold:g}",
-                xy=(0.99, target.threshold),
-                xycoords=("axes fraction", "data"),
-                ha="right",
-                va="bottom",
-                fontsize=9,
-            )
-        ax.set_title(indicator_name(indicator, lang), fontsize=11, wrap=True)
-        ax.set_ylabel(indicator_unit(indicator, lang))
-        ax.set_xlabel(
-            f"{t('year', lang)}  ({t('median', lang)}; {t('band_50', lang)}; {t('band_90', lang)})", fontsize=9
+    keys = [rs.key for rs in sets]
+    frames = [rs.summary.assign(scenario=rs.key) for rs in sets]
+    summary = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario", "indicator"])
+    with page_style(lang):
+        return charts.fan_chart(
+            summary,
+            indicator,
+            lang,
+            scenarios=keys,
+            colours=dict(zip(keys, palette([rs.scenario for rs in sets]), strict=True)),
+            labels=dict(zip(keys, labels or keys, strict=True)),
         )
-        ax.set_xticks(range(2017, 2023))
-        ax.grid(alpha=0.3)
-        handles, _ = ax.get_legend_handles_labels()
-        if handles:
-            fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
-        return fig
 
 
-def figure_png(fig: Figure, dpi: int = 150) -> bytes:
+def figure_png(fig: Figure, lang: str = "en", dpi: int = 150) -> bytes:
     """Render ``fig`` as PNG bytes (for the download button)."""
     buffer = io.BytesIO()
-    with rc_context(_rc()):
+    with page_style(lang):
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from zgcsim.dashboard.catalogue import ResultSet
-from zgcsim.dashboard.i18n import indicator_name, indicator_unit, t
 from zgcsim.inputs.targets import load_targets
-
-SIGN = {("higher", True): ">", ("higher", False): "≥", ("lower", True): "<", ("lower", False): "≤"}
+from zgcsim.reporting.labels import t
+from zgcsim.reporting.style import indicator_name, unit_label
+from zgcsim.reporting.tables import paired_differences, target_expression
 
 
 def number(value: float, signed: bool = False) -> str:
@@ -30,9 +30,8 @@ def number(value: float, signed: bool = False) -> str:
 def target_text(key: str, lang: str) -> str:
     """The 2022 threshold as the plan words it, e.g. '≥ 6 %'."""
     target = next(t for t in load_targets() if t.key == key)
-    unit = indicator_unit(key, lang)
-    unit = {"percent": "%", "count": ""}.get(unit, unit)  # '≥ 6 %' and '> 50' read better than the unit words
-    return f"{SIGN[(target.direction, target.strict)]} {target.threshold:g} {unit}".strip()
+    unit = unit_label(key, lang)
+    return target_expression(target, {"percent": "%", "count": ""}.get(unit, unit))  # '≥ 6 %' reads better
 
 
 def attainment_table(sets: Sequence[ResultSet], lang: str) -> pd.DataFrame:
@@ -42,7 +41,7 @@ def attainment_table(sets: Sequence[ResultSet], lang: str) -> pd.DataFrame:
         row = {
             "#": target.number,
             t("indicator", lang): indicator_name(target.key, lang),
-            t("target", lang): target_text(target.key, lang),
+            t("target_column", lang): target_text(target.key, lang),
         }
         for rs in sets:
             hit = rs.attainment[rs.attainment["indicator"] == target.key]
@@ -56,30 +55,25 @@ def attainment_table(sets: Sequence[ResultSet], lang: str) -> pd.DataFrame:
 
 
 def paired_effect(child: ResultSet, parent: ResultSet, lang: str) -> pd.DataFrame:
-    """Per target: change in attainment probability and the run-by-run 2022 difference (median, 5-95 %).
+    """Per target: change in the share of runs meeting it and the run-by-run 2022 difference (median, 5-95 %).
 
-    Runs are matched on their seed (replicate r of both scenarios used the same random numbers).
+    Runs are matched on their seed (replicate r of both scenarios used the same random numbers); the numbers come
+    from the project's one paired comparison, ``reporting.tables.paired_differences``.
     """
     if child.runs is None or parent.runs is None:
         raise ValueError("paired comparison needs the individual runs of both scenarios")
-    final_child = child.runs[child.runs["year"] == 2022]
-    final_parent = parent.runs[parent.runs["year"] == 2022]
-    merged = final_child.merge(final_parent, on=["seed", "indicator"], suffixes=("_child", "_parent"))
+    both = pd.concat([child.runs.assign(scenario="child"), parent.runs.assign(scenario="parent")], ignore_index=True)
+    diffs = paired_differences(both, "parent", by=("seed",)).set_index("indicator")
     rows = []
     for target in load_targets():
-        diff = (
-            merged.loc[merged["indicator"] == target.key, "value_child"]
-            - merged.loc[merged["indicator"] == target.key, "value_parent"]
-        ).to_numpy()
-        p_child = child.attainment.loc[child.attainment["indicator"] == target.key, "p_attain"].iloc[0]
-        p_parent = parent.attainment.loc[parent.attainment["indicator"] == target.key, "p_attain"].iloc[0]
-        q05, q50, q95 = np.quantile(diff, [0.05, 0.5, 0.95]) if len(diff) else (np.nan,) * 3
+        d = diffs.loc[target.key]
         rows.append(
             {
                 "#": target.number,
                 t("indicator", lang): indicator_name(target.key, lang),
-                t("delta_p", lang): f"{p_child - p_parent:+.2f}",
-                t("median_diff", lang): f"{number(q50, True)} ({number(q05, True)} … {number(q95, True)})",
+                t("delta_p", lang): f"{d['p_difference']:+.2f}",
+                t("median_diff", lang): f"{number(d['median'], True)} ({number(d['p05'], True)} … "
+                f"{number(d['p95'], True)})",
             }
         )
     return pd.DataFrame(rows)

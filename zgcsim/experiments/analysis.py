@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from zgcsim.errors import UserInputError
 from zgcsim.experiments.designs import POINT, salib_problem
@@ -34,11 +33,13 @@ from zgcsim.experiments.store import (
     read_manifest,
     read_runs,
 )
-from zgcsim.inputs.targets import Target, load_targets
+from zgcsim.inputs.targets import load_targets
+from zgcsim.reporting import tables
+from zgcsim.reporting.tables import CONFIDENCE, hits
+from zgcsim.running import atomic
 from zgcsim.running.results_folder import attainment, summarise
 
 FINAL_YEAR = 2022
-CONFIDENCE = 0.95
 SOBOL_COLUMNS = ["scenario", "indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["scenario", "indicator", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
 DISCOVERY_COLUMNS = [
@@ -60,56 +61,31 @@ DISCOVERY_COLUMNS = [
 QP_MAX = 0.05
 
 
-def hits(values: np.ndarray, target: Target) -> np.ndarray:
-    """Whether each value meets the target as the plan words it (vectorised ``Target.attained``)."""
-    values = np.asarray(values, dtype=float)
-    if target.direction == "higher":
-        return values > target.threshold if target.strict else values >= target.threshold
-    return values < target.threshold if target.strict else values <= target.threshold
-
-
-def _interval(sample: np.ndarray) -> tuple[float, float, float]:
-    """Mean and two-sided 95 % t-interval of a sample of paired differences."""
-    n = len(sample)
-    mean = float(sample.mean()) if n else float("nan")
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
+DIFFERENCE_COLUMNS = [
+    "scenario",
+    "reference",
+    "indicator",
+    "pairs",
+    "mean_difference",
+    "difference_low",
+    "difference_high",
+    "p_attain",
+    "p_attain_reference",
+    "p_difference",
+    "p_difference_low",
+    "p_difference_high",
+]
 
 
 def paired_differences(final: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Each scenario minus ``reference`` on the 2022 value and on attainment, paired by design point and replicate.
+    """Each scenario minus ``reference`` on each target's 2022 value and attainment, paired by point and replicate.
 
-    Pairing on common random numbers removes the chance variation the two scenarios share, so the interval is
-    that of the policy effect (Law, Simulation Modeling and Analysis, 5th ed., section 10.2, paired-t).
+    The columns of ``differences.csv``, from the project's one paired comparison (``tables.paired_differences``).
     """
-    rows = []
-    wide = final.pivot_table(index=["point", "replicate", "indicator"], columns="scenario", values="value")
-    for scenario in [s for s in final["scenario"].unique() if s != reference]:
-        for target in load_targets():
-            pairs = wide.xs(target.key, level="indicator")[[scenario, reference]].dropna()
-            here, there = pairs[scenario].to_numpy(), pairs[reference].to_numpy()
-            diff, diff_low, diff_high = _interval(here - there)
-            hit_here, hit_there = hits(here, target).astype(float), hits(there, target).astype(float)
-            p_diff, p_low, p_high = _interval(hit_here - hit_there)
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "reference": reference,
-                    "indicator": target.key,
-                    "pairs": len(pairs),
-                    "mean_difference": diff,
-                    "difference_low": diff_low,
-                    "difference_high": diff_high,
-                    "p_attain": float(hit_here.mean()) if len(pairs) else float("nan"),
-                    "p_attain_reference": float(hit_there.mean()) if len(pairs) else float("nan"),
-                    "p_difference": p_diff,
-                    "p_difference_low": p_low,
-                    "p_difference_high": p_high,
-                }
-            )
-    return pd.DataFrame(rows)
+    diffs = tables.paired_differences(final, reference, by=(POINT, "replicate"))
+    if diffs.empty:
+        return pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+    return diffs[diffs["indicator"].isin([t.key for t in load_targets()])][DIFFERENCE_COLUMNS].reset_index(drop=True)
 
 
 def _point_means(final: pd.DataFrame, scenario: str, indicator: str, points: int) -> np.ndarray | None:
@@ -279,12 +255,6 @@ def _variables(manifest: dict[str, Any]) -> list[Variable]:
     return [Variable(**v) for v in manifest["design"]["variables"]]
 
 
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    table.to_csv(tmp, index=False)
-    tmp.replace(path)
-
-
 def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys.stderr) -> dict[str, Path]:
     """Compute every analysis the store's design allows and write the CSV files into the store folder.
 
@@ -306,11 +276,11 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
     written: dict[str, Path] = {}
 
     table = attainment(final)
-    _write_csv(table, root / "attainment.csv")
+    atomic.write_csv(root / "attainment.csv", table)
     written["attainment"] = root / "attainment.csv"
 
     bands = [summarise(read_indicators(root, scenarios=[s])) for s in final["scenario"].unique()]
-    _write_csv(pd.concat(bands, ignore_index=True), root / "summary.csv")
+    atomic.write_csv(root / "summary.csv", pd.concat(bands, ignore_index=True))
     written["summary"] = root / "summary.csv"
 
     scenarios = list(final["scenario"].unique())
@@ -322,7 +292,7 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
             f"'{reference}' is not a scenario of this store ({', '.join(scenarios)})", key="--reference"
         )
     if len(scenarios) > 1:
-        _write_csv(paired_differences(final, reference), root / "differences.csv")
+        atomic.write_csv(root / "differences.csv", paired_differences(final, reference))
         written["differences"] = root / "differences.csv"
 
     variables = _variables(manifest)
@@ -332,11 +302,11 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
         print(f"note: {kind} indices need every run; skipped until the experiment is resumed", file=log)
     elif kind == "sobol":
         second = bool(manifest["design"].get("second_order", False))
-        _write_csv(sobol_indices(final, variables, len(design), second, seed), root / "sobol.csv")
+        atomic.write_csv(root / "sobol.csv", sobol_indices(final, variables, len(design), second, seed))
         written["sobol"] = root / "sobol.csv"
     elif kind == "morris":
         levels = int(manifest["design"].get("levels", 4))
-        _write_csv(morris_indices(final, design, variables, levels, seed), root / "morris.csv")
+        atomic.write_csv(root / "morris.csv", morris_indices(final, design, variables, levels, seed))
         written["morris"] = root / "morris.csv"
 
     inputs = [c for c in runs.columns if c not in (*RUN_ID, "seed", "status", *DIAGNOSTIC_COLUMNS)]
@@ -346,6 +316,6 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
         # significance tests assume one, so discovery is run on Monte Carlo and Latin-hypercube stores only
         print(f"note: scenario discovery needs a random sample; skipped for a {kind} design", file=log)
     else:
-        _write_csv(discover(final, runs, inputs, threshold), root / "discovery.csv")
+        atomic.write_csv(root / "discovery.csv", discover(final, runs, inputs, threshold))
         written["discovery"] = root / "discovery.csv"
     return written

@@ -7,21 +7,17 @@ chunks; a rerun of the same experiment skips the runs already there.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import platform
 import resource
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.experiments.designs import POINT, build_design, design_seed
@@ -30,7 +26,8 @@ from zgcsim.experiments.store import DIAGNOSTIC_COLUMNS, RUN_ID, ResultStore, co
 from zgcsim.inputs import parameters
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.seeds import replicate_seed_number
-from zgcsim.running.runs import run_replicate
+from zgcsim.running.executors import Workers
+from zgcsim.running.runs import run_loop, run_replicate
 
 UNCERTAIN_INPUTS = tuple(p.name for p in parameters.PARAMETERS if p.kind == "uncertain")
 
@@ -187,94 +184,6 @@ class RunSummary:
         )
 
 
-def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
-    """Pool-worker initializer: end this worker when the runner is gone.
-
-    A runner killed with ``kill -9`` cannot shut its pool down, and idle pool workers would otherwise wait
-    for work forever; a daemon thread notices the new parent process and exits.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(interval_seconds)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
-
-
-class _Executor:
-    """A local spawn-safe process pool, or a Dask cluster's executor, behind one interface."""
-
-    def __init__(self, workers: int, scheduler: str | None) -> None:
-        self.client = None
-        self.pool: Executor | None = None
-        if scheduler:
-            try:
-                from distributed import Client
-            except ImportError:  # pragma: no cover - depends on the install
-                raise UserInputError("needs Dask distributed: pip install -e '.[dev]'", key="--scheduler") from None
-            try:
-                self.client = Client(scheduler, timeout=10)
-            except OSError as err:
-                raise UserInputError(
-                    f"cannot reach the Dask scheduler at {scheduler}: {err}", key="--scheduler"
-                ) from None
-            try:
-                self.client.wait_for_workers(1, timeout=60)
-            except TimeoutError:
-                self.client.close()
-                raise UserInputError(f"the Dask scheduler at {scheduler} has no workers", key="--scheduler") from None
-            info = self.client.scheduler_info(n_workers=-1)["workers"]
-            self.workers = sum(w.get("nthreads", 1) for w in info.values())
-            self.name = f"Dask {scheduler}"
-            self.pool = self.client.get_executor()
-        elif workers > 1:
-            self.workers = workers
-            self.name = "local process pool"
-            # spawn: safe with threads in the parent and the same on every OS
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
-        else:
-            self.workers = 1
-            self.name = "in-process"
-
-    def map_unordered(self, tasks: list[RunTask]) -> Iterator[dict[str, Any]]:
-        """Yield results as runs finish, keeping only a few tasks in flight so memory stays flat."""
-        if self.pool is None:
-            for task in tasks:
-                yield run_task(task)
-            return
-        in_flight = max(2, 3 * self.workers)
-        todo = iter(tasks)
-        pending: set[Future] = set()
-
-        def fill() -> None:
-            while len(pending) < in_flight:
-                task = next(todo, None)
-                if task is None:
-                    return
-                pending.add(self.pool.submit(run_task, task))  # type: ignore[union-attr]
-
-        fill()
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-            fill()
-
-    def close(self) -> None:
-        """Stop the workers (a Dask cluster keeps running; only our client disconnects)."""
-        if isinstance(self.pool, ProcessPoolExecutor):
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.client is not None:
-            self.pool.shutdown(wait=False)  # type: ignore[union-attr]
-            self.client.close()
-
-
 def _chunk_tables(
     results: list[dict[str, Any]], experiment: Experiment, design: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -378,7 +287,7 @@ def run_experiment(
     summary = RunSummary(total=len(tasks), skipped=len(tasks) - len(todo))
     if not todo:
         return summary
-    executor = _Executor(workers, scheduler)
+    executor = Workers(workers, scheduler)
     summary.workers, summary.executor = executor.workers, executor.name
     expected_code = code_version()
     buffer: list[dict[str, Any]] = []
@@ -393,12 +302,9 @@ def run_experiment(
                 on_chunk(name)
         last_flush = time.monotonic()
 
-    bar = tqdm(
-        total=len(tasks), initial=summary.skipped, desc="runs", unit="run", disable=not progress, dynamic_ncols=True
-    )
     started = time.perf_counter()
     try:
-        for result in executor.map_unordered(todo):
+        for _task, result in run_loop(run_task, todo, executor, progress=progress, done_before=summary.skipped):
             if result["calibration_sha256"] != experiment.calibration_sha256:
                 raise UserInputError(
                     f"worker {result['worker']} used another calibration file than {experiment.calibration_path}",
@@ -422,7 +328,6 @@ def run_experiment(
                 summary.failed_runs.append(
                     f"{result['scenario']} point {result['point']} replicate {result['replicate']}: {result['error']}"
                 )
-            bar.update()
             if len(buffer) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
                 flush()
         flush()
@@ -431,7 +336,6 @@ def run_experiment(
         flush()  # keep every finished run
         raise
     finally:
-        bar.close()
         executor.close()
         summary.wall_seconds = time.perf_counter() - started
         store.record_session(

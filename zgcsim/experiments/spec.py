@@ -24,7 +24,6 @@ from zgcsim.inputs.scenario import FIRST_DAY, Scenario, closest, with_levers
 
 # Behavioural parameters a design may vary; data (sourced 2017 figures) and rules (indicator definitions) are fixed
 VARIABLE_KINDS = ("uncertain", "prior", "free")
-DESIGN_KINDS = ("montecarlo", "lhs", "sobol", "morris")
 
 
 class Bounds(BaseModel):

@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -34,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from zgcsim.errors import UserInputError
+from zgcsim.running import atomic
 
 STORE_FORMAT = 1
 MANIFEST = "store.json"
@@ -78,32 +77,6 @@ def code_version() -> str:
         digest.update(str(file.relative_to(PACKAGE)).encode("utf-8") + b"\0" + file.read_bytes() + b"\0")
     digest.update(f"numpy {np.__version__}; python {platform.python_version()}".encode())
     return digest.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _atomic_write_parquet(path: Path, table: pd.DataFrame) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:
@@ -188,9 +161,7 @@ class ResultStore:
     @staticmethod
     def _create(root: Path, manifest: dict[str, Any], design: pd.DataFrame, experiment_text: str) -> None:
         """Build the empty store beside ``root`` and move it into place, so a half-made store never exists."""
-        root.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-        try:
+        with atomic.staged_folder(root) as staging:  # replaces ``root`` only if empty (checked by the caller)
             (staging / "indicators").mkdir()
             (staging / "runs").mkdir()
             design.to_parquet(staging / "design.parquet", index=False)
@@ -198,12 +169,6 @@ class ResultStore:
             (staging / MANIFEST).write_text(
                 json.dumps({**manifest, "sessions": []}, indent=2, ensure_ascii=False), encoding="utf-8"
             )
-            if root.exists():
-                root.rmdir()  # empty (checked by the caller)
-            os.replace(staging, root)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
 
     def _clean(self) -> None:
         """Delete temporaries and orphan indicator parts left by a session that was killed mid-chunk."""
@@ -234,14 +199,14 @@ class ResultStore:
         """Write one chunk atomically: its indicator rows first, then the run records that commit it."""
         name = self._next_part()
         if len(indicators):
-            _atomic_write_parquet(self.indicators_dir / name, indicators)
-        _atomic_write_parquet(self.runs_dir / name, runs)
+            atomic.write_parquet(self.indicators_dir / name, indicators)
+        atomic.write_parquet(self.runs_dir / name, runs)
         return name
 
     def update_manifest(self, **changes: Any) -> None:
         """Rewrite ``store.json`` atomically with ``changes`` applied."""
         manifest = read_manifest(self.root) | changes
-        _atomic_write_bytes(self.root / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+        atomic.write_text(self.root / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
 
     def record_session(self, session: dict[str, Any]) -> None:
         """Append one session's summary (runs, failures, wall time, workers) to ``store.json``."""

@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from zgcsim.errors import UserInputError
+from zgcsim.inputs.bundled import CALIBRATION_PACKAGE, bundled_folder
 from zgcsim.inputs.seeds import replicate_seed, stream
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "calibration" / "calibration.json"
+DEFAULT_PATH = bundled_folder(CALIBRATION_PACKAGE, "calibration") / "calibration.json"
 
 
 @dataclass(frozen=True)

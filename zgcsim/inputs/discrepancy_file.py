@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from zgcsim.errors import UserInputError
+from zgcsim.inputs.bundled import CALIBRATION_PACKAGE, bundled_folder
 from zgcsim.inputs.seeds import stream
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "calibration" / "discrepancy.json"
+DEFAULT_PATH = bundled_folder(CALIBRATION_PACKAGE, "calibration") / "discrepancy.json"
 AUTO = "auto"
 FORMAT_VERSION = 1
 

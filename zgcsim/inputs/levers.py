@@ -260,8 +260,3 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 BY_NAME: Mapping[str, Lever] = MappingProxyType({lever.name: lever for lever in LEVERS})
-
-
-def settings_2017() -> dict[str, float]:
-    """Return every lever at its 2017 setting."""
-    return {lever.name: lever.setting_2017 for lever in LEVERS}

@@ -24,8 +24,9 @@ import numpy as np
 from zgcsim.errors import UserInputError
 from zgcsim.inputs import levers as lever_catalogue
 from zgcsim.inputs import parameters
+from zgcsim.inputs.bundled import LIBRARY_PACKAGE, bundled_folder
 
-LIBRARY = Path(__file__).resolve().parent.parent.parent / "scenarios"  # the scenario library, also for parents
+LIBRARY = bundled_folder(LIBRARY_PACKAGE, "scenarios")  # the scenario library, also for parents
 FIRST_DAY = dt.date(2018, 1, 1)
 LAST_DAY = dt.date(2022, 12, 31)
 TOP_KEYS = ("name", "title", "question", "parent", "levers", "events", "uncertain")

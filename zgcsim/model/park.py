@@ -88,10 +88,10 @@ GI1000_GROWTH_2018 = 782 / 702 - 1
 def indicator_reporters() -> dict[str, Callable[[ParkModel], float]]:
     """Mesa model reporters: ``year``, the last year whose indicators are complete, and that year's indicators.
 
-    The collector is called at the end of every quarter (``mesa.batch_run`` reads its rows by step number), so
-    a year's indicators appear from its fourth quarter on; the first three quarters of a year repeat the year
-    before. One row per year: the rows whose ``quarter`` is 4, or ``data_collection_period=4`` in ``batch_run``
-    (its rows then hold the start year and every simulated year once).
+    The collector is called at the end of every quarter, so a year's indicators appear from its fourth quarter on;
+    the first three quarters of a year repeat the year before. One row per year: ``batch_run`` with
+    ``data_collection_period=1`` and the last row of each ``year`` (Mesa 3.3 and 3.5 pick the rows of a sparser
+    period differently: 3.5 counts recorded collections, 3.3 step numbers).
     """
     reporters: dict[str, Callable[[ParkModel], float]] = {
         "year": lambda m: max(m.history),
@@ -145,7 +145,7 @@ class ParkModel(mesa.Model):
             raise UserInputError(f"unknown parameter(s) {', '.join(unknown)}", key="parameters")
         parameter_values = {**dict(parameter_values or {}), **parameters}
         super().__init__(rng=np.random.default_rng(seed))
-        self.scenario = scenario
+        self.policy_scenario = scenario  # not `scenario`: Mesa 3.5 models keep their own Scenario object there
         self.streams = {name: stream(seed, name) for name in STREAMS}
         self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
@@ -247,10 +247,10 @@ class ParkModel(mesa.Model):
         quarter_end = dt.date(self.year, 3 * self.quarter, 28) + dt.timedelta(days=4)
         quarter_end = quarter_end - dt.timedelta(days=quarter_end.day)
         f = self.firms
-        self.levers = self.scenario.levers_on(middle)
+        self.levers = self.policy_scenario.levers_on(middle)
         ctx = self._context()
-        ctx.demand_shock = events.demand_shock(self.scenario.events, self.step_index, self.start_year)
-        events.apply_export_controls(f, self.scenario.events, self.export_controlled, quarter_end, self.params)
+        ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
+        events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
         for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
             inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
@@ -356,6 +356,9 @@ class ParkModel(mesa.Model):
         Mesa 3.3 keeps every model as a key of the class-level ``Agent._ids`` (the per-model agent-id counters;
         mesa issue #3179, fixed after 3.3.1), so a process that runs thousands of models, a calibration worker or
         an experiment worker, would otherwise keep them all (about 9 MB each). The model's state stays readable;
-        agents created afterwards would restart their ids at 1.
+        agents created afterwards would restart their ids at 1. Mesa 3.5 counts ids on the model and has no
+        ``Agent._ids``, so there is nothing to release.
         """
-        mesa.Agent._ids.pop(self, None)
+        counters = getattr(mesa.Agent, "_ids", None)
+        if counters is not None:
+            counters.pop(self, None)

@@ -6,8 +6,6 @@ import base64
 import datetime as dt
 import html
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,74 +30,11 @@ from zgcsim.reporting.style import (
     scenario_label,
     unit_label,
 )
+from zgcsim.running import atomic
 
 HTML_DPI = 200  # embedded images: sharp on screen and in print, while keeping the file a few MB
 STATUS_COLOURS = {"met": "#D1E5F0", "at_risk": "#FDDBC7", "unlikely": "#F4A582"}
 STATUS_SYMBOLS = {"met": "●", "at_risk": "◐", "unlikely": "○"}
-
-_TEXT = {
-    "title": {
-        "zh": "中关村创新引领高质量发展行动计划（2018-2022年）16项目标：模拟评估简报",
-        "en": "Zhongguancun action plan 2018-2022: the 16 targets under policy scenarios",
-    },
-    "subtitle": {
-        "zh": "zgcsim 多主体模拟；{n}次配对模拟/情景；结果文件夹 {folder}；生成于 {date}",
-        "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
-    },
-    "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
-    "col_no": {"zh": "序号", "en": "#"},
-    "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
-    "col_unit": {"zh": "单位", "en": "unit"},
-    "col_baseline": {"zh": "2017年基线", "en": "2017 baseline"},
-    "col_goal": {"zh": "2022年目标", "en": "2022 target"},
-    "col_median": {"zh": "2022年中位数", "en": "2022 median"},
-    "col_p": {"zh": "达成概率 / 判断", "en": "p(met) / marker"},
-    "fans": {"zh": "各指标的路径", "en": "How each indicator gets there"},
-    "heatmap": {"zh": "目标达成概率", "en": "Chances of meeting each target"},
-    "diffs": {"zh": "情景比较", "en": "Scenario comparison"},
-    "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
-    "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
-    "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},
-    "no_sensitivity": {
-        "zh": "未找到敏感性分析结果（sobol.csv 或 morris.csv）；用 --analysis 指定 zgcsim analyze 的输出文件夹。",
-        "en": "No sensitivity analysis found (sobol.csv or morris.csv); point --analysis at a 'zgcsim analyze' folder.",
-    },
-    "calib_present": {
-        "zh": "校准拟合图比较2013-2017年模拟值与观测值（{path}）。",
-        "en": "The calibration chart compares simulated and observed values for 2013-2017 ({path}).",
-    },
-    "calib_used": {
-        "zh": "本结果使用校准 {id}（{members} 组参数，文件 {path}，SHA-256 前12位 {sha}）：每次模拟从中抽取一组参数，"
-        "各情景相同。{match}",
-        "en": "These runs sample calibration {id} ({members} parameter sets; file {path}, SHA-256 {sha}...): each "
-        "replicate draws one set, the same in every scenario. {match}",
-    },
-    "calib_match": {"zh": "校准所用数据与当前数据一致。", "en": "It was fitted to the data file now in use."},
-    "calib_mismatch": {
-        "zh": "注意：校准所用数据与当前数据文件不一致。",
-        "en": "Warning: it was fitted to a different version of the data file.",
-    },
-    "calib_none": {
-        "zh": "本结果未使用校准：行为参数取文献先验的中心值或起始值（参数类别见上文）；请据此解读结果。",
-        "en": "These runs use no calibration: behavioural parameters are at their prior central values or starting "
-        "guesses (parameter kinds above); read the results with that in mind.",
-    },
-    "calib_no_fit": {
-        "zh": "未找到校准拟合表（fit.csv，由 zgcsim calibrate 写出），本简报未展示2013-2017年的校准拟合图。",
-        "en": "No calibration fit table (fit.csv, written by zgcsim calibrate) was found, so this brief shows no "
-        "2013-2017 fit chart.",
-    },
-    "no_cjk_pdf": {
-        "zh": "",
-        "en": "No Chinese font is installed, so Chinese source titles appear as [zh] in the PDF (the HTML and "
-        "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the font).",
-    },
-}
-
-
-def _x(key: str, lang: str, **fields: object) -> str:
-    text = _TEXT[key][lang]
-    return text.format(**fields) if fields else text
 
 
 @dataclass(frozen=True)
@@ -114,12 +49,12 @@ class BriefFiles:
 def calibration_note(used: dict | None, fit_path: Path | None, lang: str) -> str:
     """What the brief says about calibration: the one the runs sampled (from the manifest) and where its fit is."""
     if used:
-        match = _x("calib_match" if used.get("data_matches_current", True) else "calib_mismatch", lang)
+        match = t("calib_match" if used.get("data_matches_current", True) else "calib_mismatch", lang)
         fields = {k: used.get(k, "?") for k in ("id", "members", "path")}
-        note = _x("calib_used", lang, sha=str(used.get("sha256", ""))[:12], match=match, **fields)
+        note = t("calib_used", lang, sha=str(used.get("sha256", ""))[:12], match=match, **fields)
     else:
-        note = _x("calib_none", lang)
-    fit = _x("calib_present", lang, path=fit_path) if fit_path is not None else _x("calib_no_fit", lang)
+        note = t("calib_none", lang)
+    fit = t("calib_present", lang, path=fit_path) if fit_path is not None else t("calib_no_fit", lang)
     return f"{note} {fit}"
 
 
@@ -167,16 +102,16 @@ def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Res
     scenarios = results.scenarios
     for chunk in [scenarios[i : i + 3] for i in range(0, len(scenarios), 3)]:
         header = [
-            _x("col_no", lang),
-            _x("col_target", lang),
-            _x("col_unit", lang),
-            _x("col_baseline", lang),
-            _x("col_goal", lang),
+            t("col_no", lang),
+            t("col_target", lang),
+            t("col_unit", lang),
+            t("col_baseline", lang),
+            t("col_goal", lang),
         ]
         groups = []
         for s in chunk:
             groups.append((len(header), 2, scenario_label(s, lang, results.titles)))
-            header += [_x("col_median", lang), _x("col_p", lang)]
+            header += [t("col_median", lang), t("col_p", lang)]
         body, fills = [], []
         for row in rows:
             cells = [str(row[c]) for c in ("number", "wording", "unit", "baseline", "target")]
@@ -219,10 +154,10 @@ def _html_table(rows: list[list[str]]) -> str:
 def _html_headline(rows: list[dict[str, object]], results: inputs.Results, lang: str) -> str:
     scen = results.scenarios
     top = "".join(f'<th colspan="2">{html.escape(scenario_label(s, lang, results.titles))}</th>' for s in scen)
-    cols = [_x(c, lang) for c in ("col_no", "col_target", "col_unit", "col_baseline", "col_goal")]
+    cols = [t(c, lang) for c in ("col_no", "col_target", "col_unit", "col_baseline", "col_goal")]
     head1 = "".join(f'<th rowspan="2">{html.escape(c)}</th>' for c in cols) + top
     head2 = "".join(
-        f"<th>{html.escape(_x('col_median', lang))}</th><th>{html.escape(_x('col_p', lang))}</th>" for _ in scen
+        f"<th>{html.escape(t('col_median', lang))}</th><th>{html.escape(t('col_p', lang))}</th>" for _ in scen
     )
     body = []
     for row in rows:
@@ -266,9 +201,9 @@ def _chart_pages(
     """The chart pages in reading order, each a section title and a function drawing its figure."""
     sc, ti = results.scenarios, results.titles
     pages: list[tuple[str, Callable[[], Figure]]] = [
-        (_x("heatmap", lang), lambda: charts.attainment_heatmap(results.attainment, lang, scenarios=sc, titles=ti)),
+        (t("heatmap", lang), lambda: charts.attainment_heatmap(results.attainment, lang, scenarios=sc, titles=ti)),
         (
-            _x("fans", lang),
+            t("fans", lang),
             lambda: charts.fan_small_multiples(results.summary, lang, scenarios=sc, titles=ti, observed=observed),
         ),
     ]
@@ -276,7 +211,7 @@ def _chart_pages(
         others = [s for s in sc if s != reference]
         pages.append(
             (
-                _x("diffs", lang),
+                t("diffs", lang),
                 lambda: charts.paired_difference_chart(
                     tables.paired_differences(results.indicators, reference),
                     reference,
@@ -287,9 +222,9 @@ def _chart_pages(
             )
         )
     if sensitivity is not None:
-        pages.append((_x("sensitivity", lang), lambda: charts.sensitivity_chart(sensitivity[0], sensitivity[1], lang)))
+        pages.append((t("sensitivity", lang), lambda: charts.sensitivity_chart(sensitivity[0], sensitivity[1], lang)))
     if calibration is not None:
-        pages.append((_x("calibration", lang), lambda: charts.calibration_chart(calibration, lang)))
+        pages.append((t("calibration", lang), lambda: charts.calibration_chart(calibration, lang)))
     return pages
 
 
@@ -336,32 +271,34 @@ def build_brief(
     out.mkdir(parents=True, exist_ok=True)
 
     today = dt.date.today().isoformat()
-    subtitle = _x("subtitle", lang, n=results.replicates, folder=results.path.name, date=today)
+    subtitle = t("brief_subtitle", lang, n=results.replicates, folder=results.path.name, date=today)
     rows = headline_rows(results, lang)
     sections = methods_sections(results, observed, calib_note, lang)
     if sensitivity is None:
-        sections[0].paragraphs.append(_x("no_sensitivity", lang))
+        sections[0].paragraphs.append(t("no_sensitivity", lang))
     if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
-        sections[1].paragraphs.append(_x("no_cjk_pdf", lang))
+        sections[1].paragraphs.append(t("no_cjk_pdf", lang))
     chart_pages = _chart_pages(results, observed, lang, reference, sensitivity, calib)
 
     html_parts = [
-        f"<h1>{html.escape(_x('title', lang))}</h1>",
+        f"<h1>{html.escape(t('brief_title', lang))}</h1>",
         f'<p class="note">{html.escape(subtitle)}</p>',
-        f"<h2>{html.escape(_x('headline', lang))}</h2>",
+        f"<h2>{html.escape(t('headline', lang))}</h2>",
         f'<p class="note">{html.escape(marker_rule(lang))}</p>',
         _html_headline(rows, results, lang),
     ]
     page_titles: list[str] = []
-    pdf_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".pdf", dir=out)[1])
-    html_tmp = Path(tempfile.mkstemp(prefix=".brief.", suffix=".html", dir=out)[1])
-    try:
-        with house_style(lang), PdfPages(pdf_tmp, metadata={"Title": _x("title", lang), "Creator": "zgcsim"}) as pdf:
+
+    def write_pdf(pdf_file: Path) -> None:  # also fills html_parts and page_titles, page by page
+        with (
+            house_style(lang),
+            PdfPages(pdf_file, metadata={"Title": t("brief_title", lang), "Creator": "zgcsim"}) as pdf,
+        ):
             bar = tqdm(total=len(chart_pages) + 2, desc=f"brief ({lang})", unit="page", disable=not progress)
-            head = Flow(pdf, _x("title", lang), heading_size=14)
+            head = Flow(pdf, t("brief_title", lang), heading_size=14)
             _pdf_headline(head, rows, results, lang, subtitle)
             head.finish()
-            page_titles += head.pages
+            page_titles.extend(head.pages)
             bar.update()
             for title, draw in chart_pages:
                 fig = draw()
@@ -372,8 +309,8 @@ def build_brief(
                 html_parts.append(f"<h2>{html.escape(title)}</h2>")
                 html_parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{encoded}">')
                 bar.update()
-            flow = Flow(pdf, _x("methods", lang))
-            html_parts.append(f"<h2>{html.escape(_x('methods', lang))}</h2>")
+            flow = Flow(pdf, t("methods", lang))
+            html_parts.append(f"<h2>{html.escape(t('methods', lang))}</h2>")
             for section in sections:
                 flow.heading2(section.heading)
                 for p in section.paragraphs:
@@ -384,21 +321,16 @@ def build_brief(
                     flow.table(section.table, section.widths)
                 html_parts.append(_html_section(section))
             flow.finish()
-            page_titles += flow.pages
+            page_titles.extend(flow.pages)
             bar.update()
             bar.close()
-        lang_attr = "zh-CN" if lang == "zh" else "en"
-        document = (
-            f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(_x('title', lang))}</title><style>{_CSS}</style></head>"
-            f"<body>\n{chr(10).join(html_parts)}\n</body></html>\n"
-        )
-        html_tmp.write_text(document, encoding="utf-8")
-        pdf_path, html_path = out / f"brief_{lang}.pdf", out / f"brief_{lang}.html"
-        for tmp, final in ((pdf_tmp, pdf_path), (html_tmp, html_path)):
-            tmp.chmod(0o644)  # mkstemp makes owner-only files; a brief is meant to be shared
-            os.replace(tmp, final)
-    finally:
-        pdf_tmp.unlink(missing_ok=True)
-        html_tmp.unlink(missing_ok=True)
+
+    pdf_path = atomic.write_with(out / f"brief_{lang}.pdf", write_pdf, suffix=".pdf")
+    lang_attr = "zh-CN" if lang == "zh" else "en"
+    document = (
+        f'<!DOCTYPE html>\n<html lang="{lang_attr}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(t('brief_title', lang))}</title><style>{_CSS}</style></head>"
+        f"<body>\n{chr(10).join(html_parts)}\n</body></html>\n"
+    )
+    html_path = atomic.write_text(out / f"brief_{lang}.html", document)
     return BriefFiles(html_path, pdf_path, page_titles)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.colors as mcolors
 import numpy as np
@@ -71,8 +71,9 @@ def _draw_fan(
     scenarios: Sequence[str],
     observed: pd.DataFrame | None,
     compact: bool,
+    colours: Mapping[str, str] | None = None,
 ) -> None:
-    colours = scenario_colours(scenarios)
+    colours = colours or scenario_colours(scenarios)
     rows = summary[summary["indicator"] == key]
     for scenario in scenarios:
         s = rows[rows["scenario"] == scenario].sort_values("year")
@@ -123,10 +124,18 @@ def _draw_fan(
         ax.set_ylim(bottom=0)  # start at zero when it costs little room, so levels are not overstated
 
 
-def _fan_legend(lang: str, scenarios: Sequence[str], titles: dict[str, str] | None, observed_bases: set[str]) -> list:
-    colours = scenario_colours(scenarios)
+def _fan_legend(
+    lang: str,
+    scenarios: Sequence[str],
+    titles: dict[str, str] | None,
+    observed_bases: set[str],
+    colours: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+) -> list:
+    labels = labels or {}
     handles: list = [
-        (Line2D([], [], color=colours[s], linewidth=1.8), scenario_label(s, lang, titles)) for s in scenarios
+        (Line2D([], [], color=colours[s], linewidth=1.8), labels.get(s) or scenario_label(s, lang, titles))
+        for s in scenarios
     ]
     handles += [
         (Patch(facecolor="#888888", alpha=0.25, edgecolor="#555555"), t("band_50", lang)),
@@ -148,8 +157,12 @@ def fan_chart(
     scenarios: Sequence[str] | None = None,
     titles: dict[str, str] | None = None,
     observed: pd.DataFrame | None = None,
+    colours: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Fan chart of one indicator: median and 25-75 / 5-95 % bands per scenario, observed points, baseline, target.
+
+    The one fan chart of the project: the brief, ``zgcsim plot`` and the dashboard all draw it.
 
     Args:
         summary: ``summary.csv`` of a results folder.
@@ -158,11 +171,14 @@ def fan_chart(
         scenarios: scenario names in drawing order (default: order of appearance).
         titles: scenario titles by name (English display names).
         observed: full-year zone observations (``inputs.load_observed()``); None draws none.
+        colours: colour by entry of ``scenarios`` (default: ``style.scenario_colours``).
+        labels: legend label by entry of ``scenarios`` (default: the scenario's display name).
     """
     scenarios = list(scenarios or dict.fromkeys(summary["scenario"]))
+    colours = colours or scenario_colours(scenarios)
     fig = Figure(figsize=(7.0, 4.6), layout="constrained")
     ax = fig.add_subplot()
-    _draw_fan(ax, summary, indicator, lang, scenarios, observed, compact=False)
+    _draw_fan(ax, summary, indicator, lang, scenarios, observed, compact=False, colours=colours)
     target_text = _target_text(indicator, lang)
     # the target goes on its own line under the title, so a long name never runs into it
     ax.set_title(_title(indicator, lang, 70), loc="left", fontweight="bold", pad=16 if target_text else 6)
@@ -170,7 +186,7 @@ def fan_chart(
     if target_text:
         ax.text(0.0, 1.015, target_text, transform=ax.transAxes, ha="left", va="bottom", color=TARGET_COLOUR)
     bases = set(observed.loc[observed["series"] == indicator, "basis"]) if observed is not None else set()
-    handles = _fan_legend(lang, scenarios, titles, bases)
+    handles = _fan_legend(lang, scenarios, titles, bases, colours, labels)
     fig.legend(*zip(*handles, strict=True), loc="outside lower center", ncol=3)
     return fig
 
@@ -199,7 +215,7 @@ def fan_small_multiples(
     for ax in list(axes.flat)[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle(t("fans_title", lang), fontweight="bold", fontsize=11)
-    handles = _fan_legend(lang, scenarios, titles, bases)
+    handles = _fan_legend(lang, scenarios, titles, bases, scenario_colours(scenarios))
     fig.legend(*zip(*handles, strict=True), loc="outside lower center", ncol=min(len(handles), 5), fontsize=7.5)
     return fig
 

@@ -1,8 +1,11 @@
-"""Every fixed piece of chart and brief text, in Chinese and English, looked up by key."""
+"""The one bilingual text table: every fixed piece of text of the charts, the brief and the dashboard, zh and en."""
 
 from __future__ import annotations
 
+from zgcsim.inputs.levers import BY_NAME as LEVERS_BY_NAME
+
 TEXT: dict[str, dict[str, str]] = {
+    # charts (reporting/charts.py)
     "median": {"zh": "中位数", "en": "median"},
     "band_50": {"zh": "25-75% 区间", "en": "25-75 % of runs"},
     "band_90": {"zh": "5-95% 区间", "en": "5-95 % of runs"},
@@ -55,6 +58,146 @@ TEXT: dict[str, dict[str, str]] = {
     "met": {"zh": "可达成", "en": "met"},
     "at_risk": {"zh": "有风险", "en": "at risk"},
     "unlikely": {"zh": "难达成", "en": "unlikely"},
+    # the briefing pack (reporting/brief.py)
+    "brief_title": {
+        "zh": "中关村创新引领高质量发展行动计划（2018-2022年）16项目标：模拟评估简报",
+        "en": "Zhongguancun action plan 2018-2022: the 16 targets under policy scenarios",
+    },
+    "brief_subtitle": {
+        "zh": "zgcsim 多主体模拟；{n}次配对模拟/情景；结果文件夹 {folder}；生成于 {date}",
+        "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
+    },
+    "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
+    "col_no": {"zh": "序号", "en": "#"},
+    "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
+    "col_unit": {"zh": "单位", "en": "unit"},
+    "col_baseline": {"zh": "2017年基线", "en": "2017 baseline"},
+    "col_goal": {"zh": "2022年目标", "en": "2022 target"},
+    "col_median": {"zh": "2022年中位数", "en": "2022 median"},
+    "col_p": {"zh": "达成概率 / 判断", "en": "p(met) / marker"},
+    "fans": {"zh": "各指标的路径", "en": "How each indicator gets there"},
+    "heatmap": {"zh": "目标达成概率", "en": "Chances of meeting each target"},
+    "diffs": {"zh": "情景比较", "en": "Scenario comparison"},
+    "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
+    "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
+    "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},
+    "no_sensitivity": {
+        "zh": "未找到敏感性分析结果（sobol.csv 或 morris.csv）；用 --analysis 指定 zgcsim analyze 的输出文件夹。",
+        "en": "No sensitivity analysis found (sobol.csv or morris.csv); point --analysis at a 'zgcsim analyze' folder.",
+    },
+    "calib_present": {
+        "zh": "校准拟合图比较2013-2017年模拟值与观测值（{path}）。",
+        "en": "The calibration chart compares simulated and observed values for 2013-2017 ({path}).",
+    },
+    "calib_used": {
+        "zh": "本结果使用校准 {id}（{members} 组参数，文件 {path}，SHA-256 前12位 {sha}）：每次模拟从中抽取一组参数，"
+        "各情景相同。{match}",
+        "en": "These runs sample calibration {id} ({members} parameter sets; file {path}, SHA-256 {sha}...): each "
+        "replicate draws one set, the same in every scenario. {match}",
+    },
+    "calib_match": {"zh": "校准所用数据与当前数据一致。", "en": "It was fitted to the data file now in use."},
+    "calib_mismatch": {
+        "zh": "注意：校准所用数据与当前数据文件不一致。",
+        "en": "Warning: it was fitted to a different version of the data file.",
+    },
+    "calib_none": {
+        "zh": "本结果未使用校准：行为参数取文献先验的中心值或起始值（参数类别见上文）；请据此解读结果。",
+        "en": "These runs use no calibration: behavioural parameters are at their prior central values or starting "
+        "guesses (parameter kinds above); read the results with that in mind.",
+    },
+    "calib_no_fit": {
+        "zh": "未找到校准拟合表（fit.csv，由 zgcsim calibrate 写出），本简报未展示2013-2017年的校准拟合图。",
+        "en": "No calibration fit table (fit.csv, written by zgcsim calibrate) was found, so this brief shows no "
+        "2013-2017 fit chart.",
+    },
+    "no_cjk_pdf": {
+        "zh": "",
+        "en": "No Chinese font is installed, so Chinese source titles appear as [zh] in the PDF (the HTML and "
+        "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the "
+        "font).",
+    },
+    # the dashboard page (dashboard/)
+    "title": {"zh": "中关村 2018-2022 行动计划目标模拟", "en": "Zhongguancun 2018-2022 action-plan targets"},
+    "subtitle": {
+        "zh": "在不同政策情景下，16 项目标在 2022 年实现的可能性有多大？",
+        "en": "Under a given mix of policies, how likely is each of the 16 targets to be met by 2022?",
+    },
+    "compare_card": {"zh": "比较情景", "en": "Compare scenarios"},
+    "compare_label": {"zh": "要比较的结果", "en": "Results to compare"},
+    "compare_help": {
+        "zh": "可选：命令行给出的结果文件夹中的情景，以及在本页运行的情景。",
+        "en": "Choose among the scenarios of the results folders given on the command line and those run in this page.",
+    },
+    "no_results": {
+        "zh": "还没有结果：在下面运行情景库中的情景，或编辑一个情景并运行。",
+        "en": "No results yet: run scenarios from the library below, or edit a scenario and run it.",
+    },
+    "run_card": {"zh": "运行情景库中的情景", "en": "Run scenarios from the library"},
+    "library_label": {"zh": "情景库", "en": "Library scenarios"},
+    "run_library": {"zh": "运行所选情景", "en": "Run the chosen scenarios"},
+    "ensemble_card": {"zh": "模拟设置", "en": "Ensemble settings"},
+    "replicates": {"zh": "每个情景的运行次数", "en": "Runs per scenario"},
+    "seed": {"zh": "随机数种子", "en": "Random seed"},
+    "quick": {
+        "zh": "快速试算：只模拟 3 000 家企业（全规模约 2-2.5 万家）；仅供试用本页，不能用于决策",
+        "en": "Quick test: only 3 000 firms (full scale is about 20 000-25 000); for trying the page, not for "
+        "decisions",
+    },
+    "full_scale_note": {"zh": "全规模：每次运行约 0.5-2 秒。", "en": "Full scale: each run takes about 0.5-2 s."},
+    "edit_card": {"zh": "编辑情景", "en": "Edit a scenario"},
+    "parent": {"zh": "从这个情景出发", "en": "Start from scenario"},
+    "new_name": {"zh": "新情景名称（字母、数字、_、-）", "en": "Name of the new scenario (letters, digits, _ and -)"},
+    "from_year": {"zh": "改动生效年份（1 月 1 日起）", "en": "Changes hold from 1 January of"},
+    "lever_help": {
+        "zh": "留空表示沿用出发情景的取值；填入的值从生效年份起一直保持到 2022 年底。",
+        "en": "Leave a lever blank to keep the parent's schedule; a value you enter holds from that year to the end "
+        "of 2022.",
+    },
+    "parent_value": {"zh": "出发情景", "en": "parent"},
+    "bounds": {"zh": "范围", "en": "bounds"},
+    "run_edit": {"zh": "运行编辑后的情景及其出发情景（配对）", "en": "Run the edited scenario and its parent (paired)"},
+    "download_toml": {"zh": "下载情景文件 (TOML)", "en": "Download scenario file (TOML)"},
+    "fix_inputs": {"zh": "请先更正标红的输入。", "en": "Correct the inputs marked in red first."},
+    "no_changes": {"zh": "还没有改动任何政策杠杆。", "en": "No lever has been changed yet."},
+    "progress": {"zh": "运行进度", "en": "Progress"},
+    "runs_done": {"zh": "已完成 {done} / {total} 次运行", "en": "{done} of {total} runs done"},
+    "cancel": {"zh": "停止", "en": "Stop"},
+    "run_failed": {"zh": "运行失败：", "en": "The run failed: "},
+    "run_cancelled": {"zh": "运行已停止，未保存结果。", "en": "The run was stopped; no results were kept."},
+    "run_saved": {"zh": "结果已保存到 {path}", "en": "Results saved in {path}"},
+    "busy": {"zh": "已有运行在进行中。", "en": "A run is already in progress."},
+    "attainment_card": {"zh": "2022 年目标实现概率", "en": "Probability of meeting each 2022 target"},
+    "attainment_help": {
+        "zh": "每格：达到目标的运行占比（± 蒙特卡洛标准误）与 2022 年中位数。",
+        "en": "Each cell: share of runs that meet the target (± Monte Carlo standard error), and the 2022 median.",
+    },
+    "target_column": {"zh": "目标", "en": "Target"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    "effect_card": {"zh": "改动的效果（与出发情景配对比较）", "en": "Effect of your changes (paired with the parent)"},
+    "effect_help": {
+        "zh": "两者使用相同的随机数种子：差异来自政策，而非偶然。中位差为逐次配对差值的中位数（5%-95% 区间）。",
+        "en": "Both use the same seeds, so the difference is the policy's, not chance's. Median difference: median of "
+        "the run-by-run differences in 2022 (5-95 % range).",
+    },
+    "delta_p": {"zh": "实现概率变化", "en": "Change in probability"},
+    "median_diff": {"zh": "2022 年中位差", "en": "Median difference in 2022"},
+    "fan_card": {"zh": "扇形图", "en": "Fan chart"},
+    "fan_indicator": {"zh": "指标", "en": "Indicator"},
+    "download_png": {"zh": "下载图 (PNG)", "en": "Download chart (PNG)"},
+    "quick_tag": {"zh": "快速试算", "en": "quick test"},
+    "runs_tag": {"zh": "{n} 次运行", "en": "{n} runs"},
+    "err_not_number": {"zh": "不是数字：{text}", "en": "not a number: {text}"},
+    "err_bounds": {
+        "zh": "{value} 超出范围 [{low}, {high}] {unit}",
+        "en": "{value} is outside the bounds [{low}, {high}] {unit}",
+    },
+    "err_whole": {"zh": "{value} 须为整数（{unit}）", "en": "{value} must be a whole number ({unit})"},
+    "err_replicates": {"zh": "运行次数须在 1 到 {max} 之间", "en": "runs per scenario must be from 1 to {max}"},
+    "err_seed": {"zh": "种子须为非负整数", "en": "the seed must be a whole number, 0 or more"},
+    "err_name": {
+        "zh": "名称只能含字母、数字、_ 和 -，且不能与出发情景或情景库中的情景同名",
+        "en": "the name may hold only letters, digits, _ and -, and must differ from the parent's and the library's",
+    },
 }
 
 
@@ -64,7 +207,7 @@ def t(key: str, lang: str, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-# Chinese display names of the uncertain inputs (zgcsim.parameters, kind 'uncertain'); other parameters are shown
+# Chinese display names of the uncertain inputs (zgcsim.inputs.parameters, kind 'uncertain'); other parameters are shown
 # by their key.
 PARAMETER_NAMES_ZH = {
     "n_firms_2017": "2017年企业数",
@@ -101,4 +244,60 @@ PERIOD_ZH = {
     "Jan-Sep": "1-9月",
     "Jan-Oct": "1-10月",
     "Jan-Jul": "1-7月",
+}
+
+
+def lever_name(name: str, lang: str) -> str:
+    """The lever's name in ``lang``: its Chinese name, or its English description."""
+    lever = LEVERS_BY_NAME[name]
+    return lever.name_zh if lang == "zh" else lever.description
+
+
+# Chinese for the lever units of zgcsim.inputs.levers (which states them in English); a unit not listed stays as it is.
+LEVER_UNITS_ZH = {
+    "share of R&D": "占研发费用比例",
+    "rate": "税率",
+    "offices": "家",
+    "staff per office": "人/家",
+    "platforms": "个",
+    "firms per year": "家/年",
+    "亿元 per year": "亿元/年",
+    "share": "比例",
+    "0/1": "0 关 / 1 开",
+    "index": "指数（2017 年 = 1）",
+    "km²": "平方公里",
+    "share per year": "比例/年",
+}
+
+
+def lever_unit(name: str, lang: str) -> str:
+    """The lever's unit in ``lang``."""
+    unit = LEVERS_BY_NAME[name].unit
+    return LEVER_UNITS_ZH.get(unit, unit) if lang == "zh" else unit
+
+
+# Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
+# auxiliaries alike; the targets carry their own English unit).
+UNIT_EN = {"万元/人": "10k CNY per person", "亿元": "100 million CNY", "万元": "10k CNY"}
+
+# Display names of the library scenarios in Chinese (scenario files carry an English title only).
+SCENARIO_NAMES_ZH = {
+    "no_new_policy": "无新政策（延续2017年政策）",
+    "action_plan": "行动计划（按文本实施）",
+    "as_happened": "实际发生路径",
+}
+
+# The data file's ``basis`` column in the methods section's words.
+BASIS_NAMES = {
+    "sourced": {"zh": "公开数据", "en": "published"},
+    "derived": {"zh": "由公开数据推算", "en": "derived from published figures"},
+    "lower_bound": {"zh": "下限（“超过……”）", "en": "lower bound ('more than ...')"},
+    "proxy": {"zh": "替代口径", "en": "proxy (related concept)"},
+}
+
+# Chinese wording of the attainment-rule notes in targets_2022.csv (which holds them in English).
+TARGET_NOTES_ZH = {
+    "listed_companies": "“500家左右”按475家及以上计为达成（与500相差5%以内）；该阈值为建模选择。",
+    "pillar_clusters": "“2-3个”按2个及以上计为达成；规划未给出“具有技术主导权的支柱性产业集群”的操作定义，"
+    "模型自定规则（见 docs/model.md）。",
 }

@@ -9,22 +9,9 @@ import pandas as pd
 from zgcsim.inputs.parameters import PARAMETERS
 from zgcsim.inputs.targets import load_targets
 from zgcsim.reporting.inputs import Results
+from zgcsim.reporting.labels import BASIS_NAMES, TARGET_NOTES_ZH
 from zgcsim.reporting.style import format_value, indicator_name, scenario_label, unit_text
 from zgcsim.reporting.tables import MET_AT, UNLIKELY_BELOW
-
-_BASIS = {
-    "sourced": {"zh": "公开数据", "en": "published"},
-    "derived": {"zh": "由公开数据推算", "en": "derived from published figures"},
-    "lower_bound": {"zh": "下限（“超过……”）", "en": "lower bound ('more than ...')"},
-    "proxy": {"zh": "替代口径", "en": "proxy (related concept)"},
-}
-
-# Chinese wording of the attainment-rule notes in targets_2022.csv (which holds them in English).
-_NOTE_ZH = {
-    "listed_companies": "“500家左右”按475家及以上计为达成（与500相差5%以内）；该阈值为建模选择。",
-    "pillar_clusters": "“2-3个”按2个及以上计为达成；规划未给出“具有技术主导权的支柱性产业集群”的操作定义，"
-    "模型自定规则（见 docs/model.md）。",
-}
 
 
 @dataclass
@@ -58,11 +45,12 @@ def _data_section(observed: pd.DataFrame, lang: str) -> Section:
     counts = observed["basis"].value_counts()
     sec.paragraphs.append(
         "图中的观测点仅取中关村示范区全口径、全年（FY）数据（zgcsim/data/zgc_observed_to_2017.csv），"
-        "不含规模以上企业口径或部分年度数据。口径：" + "；".join(f"{_BASIS[b][lang]} {n}条" for b, n in counts.items())
+        "不含规模以上企业口径或部分年度数据。口径："
+        + "；".join(f"{BASIS_NAMES[b][lang]} {n}条" for b, n in counts.items())
         if zh
         else "Observed points are full-year (FY), zone-wide figures only (zgcsim/data/zgc_observed_to_2017.csv); "
         "partial-year figures and figures for above-size firms only are left out. Basis: "
-        + "; ".join(f"{_BASIS[b][lang]}: {n} rows" for b, n in counts.items())
+        + "; ".join(f"{BASIS_NAMES[b][lang]}: {n} rows" for b, n in counts.items())
         + "."
     )
     sec.table.append(["指标", "年份", "数值", "口径", "来源"] if zh else ["series", "year", "value", "basis", "source"])
@@ -76,7 +64,7 @@ def _data_section(observed: pd.DataFrame, lang: str) -> Section:
                 name,
                 str(row.year),
                 f"{format_value(row.value)} {unit_text(row.unit, lang)}",
-                _BASIS[row.basis][lang],
+                BASIS_NAMES[row.basis][lang],
                 str(row.source),
             ]
         )
@@ -98,13 +86,13 @@ def _inputs_section(results: Results, lang: str) -> Section:
         "（结果文件 uncertain_inputs.parquet 记录每次抽样值）。"
         f"其余参数：有文献先验 {kinds.get('prior', 0)} 个（取中心值）、无来源的自由参数 {kinds.get('free', 0)} 个"
         f"（取起始值，待校准或敏感性分析）、数据 {kinds.get('data', 0)} 个、规则 {kinds.get('rule', 0)} 个"
-        "（见 zgcsim/parameters.py）。"
+        "（见 zgcsim/data/parameters.toml）。"
         if zh
         else f"The {len(uncertain)} 2017 baselines below are not known; each run draws them uniformly within the range "
         "(every draw is kept in uncertain_inputs.parquet). Other parameters: "
         f"{kinds.get('prior', 0)} with a literature prior (central value used), {kinds.get('free', 0)} free ones "
         f"without a source (starting value, to be calibrated or varied), {kinds.get('data', 0)} data and "
-        f"{kinds.get('rule', 0)} rules (see zgcsim/parameters.py)."
+        f"{kinds.get('rule', 0)} rules (see zgcsim/data/parameters.toml)."
     )
     sec.table.append(["输入", "说明", "范围", "来源"] if zh else ["input", "what it is", "range", "source"])
     for p in uncertain:
@@ -159,7 +147,7 @@ def _caveats_section(results: Results, lang: str) -> Section:
     sec = Section("注意事项" if zh else "Caveats")
     n = results.replicates
     se = 0.5 / max(n, 1) ** 0.5
-    notes = {t.key: (_NOTE_ZH.get(t.key, t.note) if zh else t.note) for t in load_targets() if t.note}
+    notes = {t.key: (TARGET_NOTES_ZH.get(t.key, t.note) if zh else t.note) for t in load_targets() if t.note}
     sec.bullets += [
         "达成概率反映模型假设下的不确定性（企业层面的随机冲击与2017年未知基线），不是对未来的保证。"
         if zh

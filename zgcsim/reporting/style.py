@@ -15,12 +15,16 @@ from matplotlib.figure import Figure
 
 from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY
+from zgcsim.reporting.labels import SCENARIO_NAMES_ZH, UNIT_EN
+from zgcsim.running import atomic
 
 LANGS = ("zh", "en")
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 
-# Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design"); scenarios take them in order.
+# Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design"). The reference scenarios keep
+# their own colour in every chart, brief and page; other scenarios take the remaining colours in order.
 SCENARIO_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+FIXED_COLOURS = {"no_new_policy": "#0072B2", "action_plan": "#D55E00", "as_happened": "#009E73"}
 TARGET_COLOUR = "#B2182B"
 OBSERVED_COLOUR = "#222222"
 GRID_COLOUR = "#DDDDDD"
@@ -45,23 +49,11 @@ CJK_INSTALL_HINT = (
     "(Debian/Ubuntu; see README), or use --lang en"
 )
 
-# Units of the auxiliary series in English (the registry stores the Chinese unit for the 16 targets and
-# auxiliaries alike; the targets carry their own English unit).
-_UNIT_EN = {"万元/人": "10k CNY per person", "亿元": "100 million CNY", "万元": "10k CNY"}
-
 
 def _english_unit(unit: str) -> str:
-    for zh, en in _UNIT_EN.items():
+    for zh, en in UNIT_EN.items():
         unit = unit.replace(zh, en)
     return unit
-
-
-# Display names of the library scenarios in Chinese (scenario files carry an English title only).
-SCENARIO_NAMES_ZH = {
-    "no_new_policy": "无新政策（延续2017年政策）",
-    "action_plan": "行动计划（按文本实施）",
-    "as_happened": "实际发生路径",
-}
 
 
 def check_lang(lang: str) -> str:
@@ -184,9 +176,27 @@ def scenario_label(name: str, lang: str, titles: dict[str, str] | None = None) -
     return (titles or {}).get(name) or name
 
 
+def palette(scenarios: Sequence[str]) -> list[str]:
+    """One colour per entry of ``scenarios`` (scenario names; a name may repeat, e.g. two runs of one scenario).
+
+    ``no_new_policy``, ``action_plan`` and ``as_happened`` always get their fixed colour; every other entry, and a
+    repeat, takes the first colour not yet used in the list, so no two entries share one while colours last.
+    """
+    colours: list[str] = []
+    for name in scenarios:
+        fixed = FIXED_COLOURS.get(name)
+        if fixed is not None and fixed not in colours:
+            colours.append(fixed)
+            continue
+        reserved = {c for n, c in FIXED_COLOURS.items() if n in scenarios and c not in colours}
+        free = [c for c in SCENARIO_COLOURS if c not in colours and c not in reserved]
+        colours.append(free[0] if free else SCENARIO_COLOURS[len(colours) % len(SCENARIO_COLOURS)])
+    return colours
+
+
 def scenario_colours(scenarios: Sequence[str]) -> dict[str, str]:
-    """One colour per scenario, stable for a given order."""
-    return {s: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, s in enumerate(scenarios)}
+    """One colour per scenario name (see ``palette``), the same in every chart, brief and page."""
+    return dict(zip(scenarios, palette(scenarios), strict=True))
 
 
 def format_value(value: float) -> str:
@@ -221,7 +231,7 @@ def save_figure(fig: Figure, stem: Path, formats: Sequence[str] = FORMATS) -> li
     paths = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, format=fmt, dpi=300)
+        atomic.write_with(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=300), suffix=f".{fmt}")
         paths.append(path)
     return paths
 

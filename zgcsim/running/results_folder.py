@@ -10,9 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import shutil
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from zgcsim import __version__
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.targets import load_targets
+from zgcsim.running import atomic
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
@@ -145,18 +144,9 @@ def prepare_output(out: Path, force: bool) -> None:
 
 def write_results(out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest: dict[str, Any]) -> None:
     """Write the results folder atomically: build it beside ``out``, then move it into place."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic.staged_folder(out) as staging:
         table.to_parquet(staging / "indicators.parquet", index=False)
         inputs.to_parquet(staging / "uncertain_inputs.parquet", index=False)
         summarise(table).to_csv(staging / "summary.csv", index=False)
         attainment(table).to_csv(staging / "attainment.csv", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise

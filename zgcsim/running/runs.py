@@ -8,11 +8,9 @@ order in which runs finish.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from tqdm import tqdm
@@ -23,7 +21,10 @@ from zgcsim.inputs.discrepancy_file import Discrepancy, resolve_discrepancy
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
 from zgcsim.model.park import ParkModel
+from zgcsim.running.executors import Workers
 
+T = TypeVar("T")
+R = TypeVar("R")
 COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value"]
 
 
@@ -69,26 +70,58 @@ def run_replicate(
     return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn)
 
 
+class RunCancelled(Exception):
+    """A stop hook asked the run loop to stop; the caller keeps or drops what finished."""
+
+
+def run_loop(
+    function: Callable[[T], R],
+    tasks: Sequence[T],
+    workers: Workers,
+    *,
+    progress: bool = False,
+    done_before: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[tuple[T, R]]:
+    """The one run loop: run ``function`` on every task and yield ``(task, result)`` as each finishes.
+
+    ``zgcsim run``, the dashboard and experiments all run through it.
+
+    Args:
+        function: a module-level function (a process pool pickles it) that runs one task.
+        tasks: the tasks to run.
+        workers: where they run (see ``Workers``); in this process they run in order, one per result asked for.
+        progress: show a progress bar with ETA on standard error.
+        done_before: tasks finished in an earlier session (a resumed experiment), counted as done.
+        on_progress: called with (tasks done, tasks in all) after each task.
+        should_stop: asked before each next result; when it says yes the loop raises ``RunCancelled``.
+
+    Raises:
+        RunCancelled: ``should_stop`` said yes.
+    """
+    total = done_before + len(tasks)
+    bar = tqdm(total=total, initial=done_before, desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
+    try:
+        results = workers.map_unordered(function, tasks)
+        done = done_before
+        while True:
+            if should_stop is not None and should_stop():
+                raise RunCancelled()
+            item = next(results, None)
+            if item is None:
+                return
+            done += 1
+            bar.update()
+            if on_progress is not None:
+                on_progress(done, total)
+            yield item
+    finally:
+        bar.close()
+
+
 def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float]]:
     return run_replicate(*task)
-
-
-def _executor(workers: int, scheduler: str | None) -> tuple[Executor | None, Callable[[], None]]:
-    """Return an executor (None: run in this process) and a function that shuts it down."""
-    if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:  # pragma: no cover - depends on the install
-            raise UserInputError("--scheduler needs Dask distributed: pip install -e '.[dev]'") from None
-        try:
-            client = Client(scheduler, timeout=10)
-        except OSError as err:
-            raise UserInputError(f"cannot reach the Dask scheduler: {err}", key="--scheduler") from None
-        return client.get_executor(), client.close
-    if workers <= 1:
-        return None, lambda: None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    return pool, lambda: pool.shutdown(cancel_futures=True)
 
 
 def run_many(
@@ -102,33 +135,39 @@ def run_many(
     progress: bool = True,
     calibration: Calibration | str | Path | None = AUTO,
     discrepancy: Discrepancy | str | Path | None = AUTO,
+    on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every scenario for replicates 0..replicates-1 with paired seeds.
 
-    Returns the tidy indicator table (sorted by scenario order, replicate, year, indicator) and a table of the
-    uncertain inputs each replicate drew (scenario, replicate, seed, input, value).
+    Args:
+        scenarios: the resolved scenarios (their names must differ).
+        replicates: runs per scenario.
+        seed: the root seed; replicate ``r`` gets the same seed in every scenario.
+        workers: local worker processes (1: in this process); ignored with ``scheduler``.
+        scheduler: address of a Dask scheduler to run on.
+        parameter_values: parameter values every run uses (over the calibration's).
+        progress: show a progress bar.
+        calibration: ``"auto"`` (the committed calibration, if any), a file, a Calibration, or None.
+        discrepancy: ``"auto"`` (the committed model discrepancy, if any), a file, a Discrepancy, or None (no
+            discrepancy: ``value`` is the simulator's output); see ``run_replicate``.
+        on_progress: called with (runs done, runs in all) after each run (see ``run_loop``).
+        should_stop: asked before each next run; a yes raises ``RunCancelled``.
+
+    Returns:
+        The tidy indicator table (sorted by scenario order, replicate, year, indicator) and a table of the
+        uncertain inputs each replicate drew (scenario, replicate, seed, input, value).
     """
     if replicates < 1:
         raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
     cal = resolve_calibration(calibration)  # loaded once here, so a bad file fails before any run
     disc = resolve_discrepancy(discrepancy)
     tasks = [(sc, seed, r, parameter_values, cal, disc) for sc in scenarios for r in range(replicates)]
-    executor, shutdown = _executor(workers, scheduler)
     results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
-    bar = tqdm(total=len(tasks), desc="runs", unit="run", disable=not progress, dynamic_ncols=True)
-    try:
-        if executor is None:
-            for task in tasks:
-                results[(task[0].name, task[2])] = _run_task(task)
-                bar.update()
-        else:
-            futures = {executor.submit(_run_task, task): (task[0].name, task[2]) for task in tasks}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                bar.update()
-    finally:
-        bar.close()
-        shutdown()
+    with Workers(workers, scheduler) as pool:
+        loop = run_loop(_run_task, tasks, pool, progress=progress, on_progress=on_progress, should_stop=should_stop)
+        for task, result in loop:
+            results[(task[0].name, task[2])] = result
     order = [(sc.name, r) for sc in scenarios for r in range(replicates)]
     table = pd.concat([results[key][0] for key in order], ignore_index=True)
     inputs = pd.DataFrame(
@@ -168,11 +207,6 @@ def run_scenario(
         discrepancy=discrepancy,
     )
     return table
-
-
-def default_workers() -> int:
-    """Use every core the process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def unique_names(scenarios: Iterable[Scenario]) -> None:

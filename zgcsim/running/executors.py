@@ -1,0 +1,146 @@
+"""The one executor factory: run tasks in this process, on a local process pool, or on a Dask cluster.
+
+Every caller (``zgcsim run``, experiments, the calibration's search) gets its workers here, so the pool is always
+spawn-based (safe with threads in the parent and the same on every OS), its workers end when their parent is
+killed, and a Dask scheduler is reached, checked and reported the same way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from zgcsim.errors import UserInputError
+
+T = TypeVar("T")
+R = TypeVar("R")
+SCHEDULER_TIMEOUT_SECONDS = 10  # to connect to a Dask scheduler
+WORKER_WAIT_SECONDS = 60  # for the scheduler's first worker
+
+
+def default_workers() -> int:
+    """Use every core the process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
+    """Pool-worker initializer: end this worker when the process that made the pool is gone.
+
+    A parent killed with ``kill -9`` cannot shut its pool down, and idle pool workers would otherwise wait
+    for work forever; a daemon thread notices the new parent process and exits.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
+
+
+class Workers:
+    """Where tasks run: this process (``workers <= 1``), a local spawn process pool, or a Dask cluster.
+
+    Use it as a context manager, or call ``close``. ``workers`` is the number of tasks that can run at once and
+    ``name`` says which kind of executor it is.
+    """
+
+    def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
+        """Start the executor.
+
+        Args:
+            workers: local worker processes (1 or fewer: run in this process); ignored with ``scheduler``.
+            scheduler: address of a Dask distributed scheduler (e.g. ``tcp://host:8786``) to run on instead.
+
+        Raises:
+            UserInputError: Dask is not installed, the scheduler cannot be reached, or it has no workers.
+        """
+        self.client: Any = None
+        self.pool: Executor | None = None
+        if scheduler:
+            self._connect(scheduler)
+        elif workers > 1:
+            self.workers = workers
+            self.name = "local process pool"
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+        else:
+            self.workers = 1
+            self.name = "in-process"
+
+    def _connect(self, scheduler: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the install
+            raise UserInputError(
+                "needs Dask distributed: pip install 'zgcsim[experiments]'", key="--scheduler"
+            ) from None
+        try:
+            self.client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_SECONDS)
+        except OSError as err:
+            raise UserInputError(f"cannot reach the Dask scheduler at {scheduler}: {err}", key="--scheduler") from None
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except TimeoutError:
+            self.client.close()
+            raise UserInputError(f"the Dask scheduler at {scheduler} has no workers", key="--scheduler") from None
+        info = self.client.scheduler_info(n_workers=-1)["workers"]
+        self.workers = sum(w.get("nthreads", 1) for w in info.values())
+        self.name = f"Dask {scheduler}"
+        self.pool = self.client.get_executor()
+
+    def map(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Results in the order of ``tasks`` (in this process: computed lazily, one by one)."""
+        if self.pool is None:
+            return map(function, tasks)
+        return self.pool.map(function, tasks)
+
+    def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """``(task, result)`` pairs as tasks finish, with only a few tasks in flight so memory stays flat.
+
+        In this process the tasks run lazily in order, one each time the caller asks for the next result.
+        """
+        if self.pool is None:
+            for task in tasks:
+                yield task, function(task)
+            return
+        in_flight = max(2, 3 * self.workers)
+        todo = iter(tasks)
+        pending: dict[Future, T] = {}
+
+        def fill() -> None:
+            while len(pending) < in_flight:
+                task = next(todo, None)
+                if task is None:
+                    return
+                pending[self.pool.submit(function, task)] = task  # type: ignore[union-attr]
+
+        fill()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield pending.pop(future), future.result()
+            fill()
+
+    def close(self) -> None:
+        """Stop the workers (a Dask cluster keeps running; only our client disconnects)."""
+        if isinstance(self.pool, ProcessPoolExecutor):
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.client is not None:
+            self.pool.shutdown(wait=False)  # type: ignore[union-attr]
+            self.client.close()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
