@@ -46,6 +46,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
     cal = runner.resolve_calibration(calibration)
+    disc = runner.resolve_discrepancy(None if args.no_discrepancy else (args.discrepancy or runner.AUTO))
     table, inputs = runner.run_many(
         scenarios,
         args.replicates,
@@ -54,6 +55,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=not args.quiet,
         calibration=cal,
+        discrepancy=disc,
     )
     wall = time.perf_counter() - started
     runs = len(scenarios) * args.replicates
@@ -67,6 +69,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "scheduler": args.scheduler,
             "command": sys.argv,
             "calibration": cal.manifest_entry() if cal else "none: central values of the parameter table",
+            "discrepancy": disc.manifest_entry() if disc else "none: value is the simulator's output",
         },
     )
     write_results(out, table, inputs, manifest)
@@ -211,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
     run.add_argument("--calibration", default=None, help="calibration file (default: calibration/calibration.json)")
     run.add_argument("--no-calibration", action="store_true", help="use the parameter table's central values")
+    run.add_argument(
+        "--discrepancy", default=None, help="model-discrepancy file (default: calibration/discrepancy.json, if any)"
+    )
+    run.add_argument(
+        "--no-discrepancy", action="store_true", help="no model discrepancy: value is the simulator's own output"
+    )
     run.set_defaults(func=_cmd_run)
 
     calibrate = sub.add_parser(
@@ -249,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting_cli.register(sub)
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
+    __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
     return parser
 
 
