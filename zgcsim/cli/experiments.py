@@ -28,7 +28,14 @@ def _experiment_locked(args: argparse.Namespace, experiment: object) -> int:
     from zgcsim.experiments.runner import open_store, run_experiment
     from zgcsim.running.executors import default_workers
 
-    open_store(experiment, Path(args.out), force=args.force)  # refuse a folder of another experiment up front
+    # refuse a folder of another experiment up front; a damaged chunk found here is deleted, and re-run below
+    store, _ = open_store(experiment, Path(args.out), force=args.force)
+    for problem in store.repaired:
+        runs = "its runs" if problem.runs is None else f"its {problem.runs} run(s)"
+        print(
+            f"zgcsim experiment: {args.out}: {problem.line()}; chunk {problem.part} deleted, {runs} will be run again",
+            file=sys.stderr,
+        )
     workers = args.workers or default_workers()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"zgcsim experiment: {experiment.spec.name} on {where}; store {args.out}", file=sys.stderr)
