@@ -198,3 +198,16 @@ def test_flipped_byte_in_a_chunk_is_detected(undisturbed, tmp_path):
     problems = verify_store(out)
     assert [p.file for p in problems] == ["indicators/part-000003.parquet"]
     assert "checksum" in problems[0].problem
+
+
+def test_calibration_journal_cut_mid_line_keeps_every_later_evaluation(tmp_path):
+    from zgcsim.calibration.search import Checkpoint
+
+    path = tmp_path / "checkpoint.jsonl"
+    first = Checkpoint(path, "fp")
+    first.add([1.0, 2.0], (3.0, [4.0]))
+    path.write_text(path.read_text(encoding="utf-8") + '{"fingerprint": "fp", "x": "5,6", "lo', encoding="utf-8")
+    resumed = Checkpoint(path, "fp")  # the cut line is skipped ...
+    assert set(resumed.done) == {"1,2"}
+    resumed.add([7.0, 8.0], (9.0, [10.0]))  # ... and the next row does not run into it
+    assert set(Checkpoint(path, "fp").done) == {"1,2", "7,8"}
