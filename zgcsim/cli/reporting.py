@@ -40,6 +40,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     if bad or not formats:
         raise UserInputError(f"unknown format(s) {', '.join(bad) or '(none)'}; use png, svg, pdf", key="--formats")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserInputError("exists and is not a folder", path=out, key="--out")
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if args.kind in ("sensitivity", "calibration"):
         if args.kind == "sensitivity":
