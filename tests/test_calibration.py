@@ -147,6 +147,33 @@ def test_weighted_quantiles_follow_the_weights():
     assert list(weighted_quantiles(values, np.array([0.001, 0.001, 0.001, 0.997]), [0.05, 0.5])) == [4.0, 4.0]
 
 
+def test_burn_in_thinning_and_the_rejection_floor_on_known_answers():
+    from zgcsim.calibration.search import burn_and_thin, rejection_floor
+
+    assert rejection_floor(0.5) == pytest.approx(3.0)  # (2 - a) / a
+    assert rejection_floor(0.06) == pytest.approx(1.94 / 0.06)
+    assert burn_and_thin(10.0, 400) == (25, 5)  # 2.5 tau burn-in, thinned by tau / 2
+    assert burn_and_thin(100.0, 122) == (61, 30)  # burn-in at most half the chain
+    assert burn_and_thin(float("nan"), 122) == (61, 1)  # tau unknown: half the chain, no thinning
+
+
+def test_the_posterior_reports_tau_and_effective_sample_size():
+    from zgcsim.calibration.search import Settings, bounds, sample_posterior, walkers
+
+    low, high = np.array(bounds()).T
+    centre = low + 0.5 * (high - low)
+    start = centre + 0.02 * (high - low) * np.random.default_rng(2).standard_normal((walkers(), len(low)))
+    posterior = sample_posterior(
+        _quadratic_loss(centre), start, Settings(seed=4, replicates=1, optimiser_evaluations=0, sampler_steps=120)
+    )
+    assert len(posterior.taus) == len(low) and np.isfinite(posterior.taus).all()
+    assert (posterior.taus >= (2 - posterior.acceptance) / posterior.acceptance - 1e-9).all()
+    ess = posterior.effective_sample_size(walkers())
+    assert ess == pytest.approx(walkers() * (120 - posterior.burn_in) / posterior.taus)
+    kept = len(range(posterior.burn_in + posterior.thin - 1, 120, posterior.thin))  # emcee keeps each thin-th
+    assert len(posterior.particles) == walkers() * kept
+
+
 def test_replicates_draw_ensemble_members_by_their_weights(tmp_path):
     """A calibration's weights decide how often each parameter set is used, the same in every scenario."""
     record = {

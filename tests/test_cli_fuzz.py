@@ -8,7 +8,8 @@ it (or is a parent folder created on the way to it).
 
 Arguments are what a shell can pass: no NUL characters and no lone surrogates. The default suite keeps the
 examples few and stands in for the three engines that take tens of seconds or never return (the calibration,
-the brief's chart pages, the dashboard's web server); the slow variant runs everything but the web server.
+the brief's chart pages, the hindcast, the dashboard's web server); the slow variant runs everything but the web
+server.
 """
 
 import contextlib
@@ -96,6 +97,22 @@ GRAMMAR = {
             "--quiet": FLAG,
         },
     ),
+    "hindcast": (
+        [],
+        {
+            "--origins": st.sampled_from(["2015", "2013", "2030"]),
+            "--budget": integers(4),
+            "--replicates": integers(1),
+            "--runs": integers(2),
+            "--draws": integers(1),
+            "--seed": integers(1),
+            "--workers": integers(1),
+            "--out": OUTS,
+            "--work": OUTS,
+            "--small": FLAG,
+            "--no-progress": FLAG,
+        },
+    ),
     "validate": ([st.lists(st.sampled_from(["tiny.toml", "decoy.txt", "nosuch.toml"]), max_size=2)], {}),
     "levers": ([], {}),
     "scenarios": ([st.lists(st.sampled_from(["action_plan", "nosuch", "tiny.toml"]), max_size=1)], {}),
@@ -134,11 +151,12 @@ GRAMMAR = {
         },
     ),
 }
-OUTPUT_OPTIONS = {"--out", "--results-root"}
+OUTPUT_OPTIONS = {"--out", "--results-root", "--work"}
 # options always given, so a valid draw stays small (the defaults are 100 replicates, every core, 7200 evaluations)
 REQUIRED = {
     "run": ("--replicates", "--workers"),
     "calibrate": ("--budget", "--replicates", "--workers", "--small"),
+    "hindcast": ("--origins", "--budget", "--replicates", "--runs", "--draws", "--workers", "--small"),
     "plot": ("--lang",),  # the default, zh, needs a CJK font this machine may not have
     "brief": ("--lang", "--out"),  # --out is required: leaving it out is one refusal, tested elsewhere
     "experiment": ("--out",),
@@ -177,8 +195,8 @@ def _outputs(argv: list[str], folder: Path) -> list[Path]:
     """Where the command may write: its --out / --results-root (or their defaults), the store analyze reads."""
     command = argv[0]
     named = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in OUTPUT_OPTIONS]
-    defaults = {"run": ["results/main"], "calibrate": ["calibration"], "plot": ["charts"]}
-    places = named or defaults.get(command, [])
+    defaults = {"run": ["results/main"], "calibrate": ["calibration"], "hindcast": ["calibration"], "plot": ["charts"]}
+    places = named + ([] if "--out" in argv or "--results-root" in argv else defaults.get(command, []))
     if command == "analyze":
         places = [a for a in argv[1:] if not a.startswith("-")][:1]
     if command == "dashboard":  # without --results-root the page gets a new temporary folder
@@ -200,6 +218,16 @@ def _fake_calibrate(out: Path, **settings: int) -> dict:
     return {"id": "fuzz", "best": {"loss": 0.0}, "ensemble": [], "stylised_facts": []}
 
 
+def _fake_hindcast(args, budget, out: Path, work: Path) -> int:
+    """The hindcast's stand-in (each origin is a calibration): checks its settings and writes into ``out``."""
+    assert budget.evaluations >= 4 and budget.replicates >= 1 and budget.runs >= 2 and budget.draws >= 1
+    assert budget.seed >= 0 and args.workers >= 1
+    work.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hindcast.csv").write_text("", encoding="utf-8")
+    return 0
+
+
 def drive(argv: list[str], folder: Path, stand_ins: bool) -> None:
     """Run one argument list in ``folder`` and check the exit code, the traceback and what was written."""
     before = _snapshot(folder)
@@ -212,6 +240,7 @@ def drive(argv: list[str], folder: Path, stand_ins: bool) -> None:
         patches += [
             mock.patch("zgcsim.calibration.run.calibrate", _fake_calibrate),
             mock.patch("zgcsim.reporting.brief._chart_pages", lambda *a, **k: []),
+            mock.patch("zgcsim.cli.hindcast._hindcast_locked", _fake_hindcast),
         ]
     handler = signal.getsignal(signal.SIGTERM)
     cwd = os.getcwd()

@@ -20,7 +20,7 @@ def results(tmp_path_factory):
 
 def test_run_writes_every_indicator_every_year_with_finite_values(results):
     table = pd.read_parquet(results / "indicators.parquet")
-    assert list(table.columns) == ["scenario", "replicate", "seed", "year", "indicator", "value"]
+    assert list(table.columns) == ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value"]
     assert set(table["scenario"]) == {"no_new_policy", "action_plan"}
     assert set(table["indicator"]) == set(TARGET_KEYS) | set(AUX_KEYS)
     assert set(table["year"]) == set(range(2017, 2023))

@@ -147,10 +147,10 @@ def test_failed_run_is_recorded_and_retried_on_rerun(reference_store, tmp_path, 
     path, reference = reference_store
     real = experiment_runner.run_replicate
 
-    def flaky(scenario, root_seed, replicate, parameter_values=None):
+    def flaky(scenario, root_seed, replicate, parameter_values=None, **options):
         if replicate == 1 and scenario.name == "action_plan":
             raise RuntimeError("worker lost")
-        return real(scenario, root_seed, replicate, parameter_values)
+        return real(scenario, root_seed, replicate, parameter_values, **options)
 
     monkeypatch.setattr(experiment_runner, "run_replicate", flaky)
     out = tmp_path / "flaky"

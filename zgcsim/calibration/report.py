@@ -93,6 +93,42 @@ def _chart(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+def _mixing(sampler: dict) -> list[str]:
+    """The sampler's mixing diagnostics: moves, thinning, autocorrelation times and effective sample size."""
+    if "effective_sample_size_min" not in sampler:
+        return []  # a record written before these diagnostics existed
+    tau, ratio = sampler["autocorrelation_time"], sampler["chain_over_tau"]
+    if not np.isfinite(tau):
+        return [
+            "## Mixing of the posterior sampler",
+            "",
+            f"Moves: {sampler.get('moves', 'stretch')}. The chain of {sampler['steps']} steps is too short for "
+            "emcee to estimate an integrated autocorrelation time, so no effective sample size can be given: the "
+            f"ensemble is the optimiser's best region after {sampler['steps']} sampler steps (first "
+            f"{sampler['burn_in']} discarded), not a mixed posterior sample.",
+            "",
+        ]
+    verdict = (
+        "long enough by emcee's rule of thumb (at least 50 tau)"
+        if ratio >= 50
+        else "shorter than emcee's rule of thumb of 50 tau: treat tau and the effective sample size as rough "
+        "(they are underestimated on short chains)"
+    )
+    return [
+        "## Mixing of the posterior sampler",
+        "",
+        f"Moves: {sampler.get('moves', 'stretch')}. Integrated autocorrelation time tau per parameter: emcee's "
+        f"estimate (longest {sampler.get('autocorrelation_time_emcee', float('nan')):.1f} steps), raised to the "
+        f"time the rejection rate alone implies, (2 - a) / a = "
+        f"{sampler.get('autocorrelation_time_rejection_floor', float('nan')):.1f} steps, where that is larger: "
+        f"longest {tau:.1f} steps, median {sampler['autocorrelation_time_median']:.1f}. Burn-in "
+        f"{sampler['burn_in']} steps (2.5 tau, at most half the chain); thinned by {sampler.get('thin', 1)}. "
+        f"Effective sample size (walkers x kept steps / tau): smallest {sampler['effective_sample_size_min']:.0f}, "
+        f"median {sampler['effective_sample_size_median']:.0f}. The chain is {ratio:.1f} tau long: {verdict}.",
+        "",
+    ]
+
+
 def write_report(record: dict, out: Path) -> pd.DataFrame:
     """Write ``fit.csv``, ``fit.png`` and ``fit_report.md`` into ``out``; return the fit table."""
     table = fit_table(record)
@@ -126,6 +162,7 @@ def write_report(record: dict, out: Path) -> pd.DataFrame:
         f"{record['sampler']['autocorrelation_time']:.1f} steps); best loss {record['best']['loss']:.2f}; "
         f"data SHA-256 {record['data_sha256'][:16]}; {record['seconds']} s.",
         "",
+        *_mixing(record["sampler"]),
         "## Per-moment fit (ensemble weighted median and 5-95 % band; the best point)",
         "",
         f"{int(table.within_tolerance.sum())} of {len(table)} moments are within tolerance at the ensemble's "

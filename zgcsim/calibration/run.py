@@ -22,6 +22,7 @@ from zgcsim.calibration.moments import load_moments
 from zgcsim.calibration.report import write_report
 from zgcsim.calibration.search import (
     CALIBRATED,
+    MOVES,
     Checkpoint,
     Evaluator,
     Settings,
@@ -29,6 +30,7 @@ from zgcsim.calibration.search import (
     bounds,
     optimise,
     planned_evaluations,
+    rejection_floor,
     sample_posterior,
     starting_walkers,
     walkers,
@@ -42,6 +44,13 @@ FORMAT_VERSION = 2
 MAX_MEMBERS = 400  # ensemble members kept in the calibration file
 
 
+def _nan_stat(stat, values: np.ndarray) -> float:
+    """A statistic of the finite values (nan when there is none)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(stat(finite)) if len(finite) else float("nan")
+
+
 def calibrate(
     out: Path,
     budget: int = 7200,
@@ -50,16 +59,17 @@ def calibrate(
     workers: int = 1,
     small: bool = False,
     progress: bool = True,
+    last_year: int = 2017,
 ) -> dict:
     """Run the whole calibration into folder ``out`` and return the calibration record.
 
     A quarter of ``budget`` goes to the optimiser (differential evolution needs a first generation of at least
     two members per parameter, so a tiny budget is exceeded there), the rest to the posterior sampler's walkers.
     Each evaluation is ``replicates`` spin-ups with common random numbers. ``small`` uses a small 2013
-    population (for tests).
+    population (for tests). ``last_year`` keeps only the observations up to that year (a hindcast's origin).
     """
     out.mkdir(parents=True, exist_ok=True)
-    moments = load_moments()
+    moments = load_moments(last_year=last_year)
     settings = Settings(
         seed=seed,
         replicates=replicates,
@@ -90,7 +100,8 @@ def calibrate(
     finally:
         bar.close()
         evaluate.close()
-    # at most MAX_MEMBERS members, evenly spaced along the chain (thinning: neighbouring steps are alike)
+    ess = posterior.effective_sample_size(len(start))
+    # at most MAX_MEMBERS members, evenly spaced along the thinned chain
     keep = np.unique(
         np.linspace(0, len(posterior.particles) - 1, min(MAX_MEMBERS, len(posterior.particles))).astype(int)
     )
@@ -116,15 +127,26 @@ def calibrate(
         "method": "method of simulated moments by differential evolution (scipy), then a posterior ensemble "
         "sampled by emcee in proportion to uniform prior x exp(-loss/2): ABC with a Gaussian kernel of each "
         "moment's tolerance (Wilkinson 2013), the quasi-posterior of Chernozhukov & Hong (2003)",
-        "window": "2013 baseline, spin-up 2014-2017; no observation after 2017 is used",
+        "window": f"2013 baseline, spin-up 2014-{last_year}; no observation after {last_year} is used",
+        "last_year": last_year,
         "parameters": [{"name": n, "low": lo, "high": hi} for n, (lo, hi) in zip(CALIBRATED, bounds(), strict=True)],
         "best": {"values": dict(zip(CALIBRATED, map(float, best), strict=True)), "loss": best_loss},
         "sampler": {
             "walkers": len(start),
             "steps": settings.sampler_steps,
-            "burn_in": settings.sampler_steps // 2,
+            "moves": ", ".join(f"emcee {name} {weight:g}" for name, weight in MOVES),
+            "burn_in": posterior.burn_in,
+            "thin": posterior.thin,
             "acceptance_fraction": posterior.acceptance,
             "autocorrelation_time": posterior.autocorrelation,
+            "autocorrelation_time_median": _nan_stat(np.nanmedian, posterior.taus),
+            "autocorrelation_time_emcee": _nan_stat(np.nanmax, posterior.emcee_taus),
+            "autocorrelation_time_rejection_floor": rejection_floor(posterior.acceptance),
+            "effective_sample_size_min": _nan_stat(np.nanmin, ess),
+            "effective_sample_size_median": _nan_stat(np.nanmedian, ess),
+            "chain_over_tau": settings.sampler_steps / posterior.autocorrelation
+            if np.isfinite(posterior.autocorrelation)
+            else float("nan"),
             "distinct_members": len({tuple(m["values"].values()) for m in ensemble}),
         },
         "ensemble": ensemble,

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from zgcsim.cli import dashboard
 from zgcsim.cli import reporting as reporting_cli
@@ -54,11 +55,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     runner.unique_names(scenarios)
     calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
     cal = runner.resolve_calibration(calibration)
+    disc = runner.resolve_discrepancy(None if args.no_discrepancy else (args.discrepancy or runner.AUTO))
     with folder_lock(args.out):
-        return _run_locked(args, scenarios, cal, args.workers or default_workers())
+        return _run_locked(args, scenarios, cal, disc, args.workers or default_workers())
 
 
-def _run_locked(args: argparse.Namespace, scenarios: list, cal: object, workers: int) -> int:
+def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, workers: int) -> int:
     from zgcsim.running import runs as runner
     from zgcsim.running.results_folder import build_manifest, prepare_output, run_timings, write_results
 
@@ -78,6 +80,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: object, workers:
         scheduler=args.scheduler,
         progress=not args.quiet,
         calibration=cal,
+        discrepancy=disc,
     )
     wall = time.perf_counter() - started
     runs = len(scenarios) * args.replicates
@@ -91,6 +94,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: object, workers:
             "scheduler": args.scheduler,
             "command": sys.argv,
             "calibration": cal.manifest_entry() if cal else "none: central values of the parameter table",
+            "discrepancy": disc.manifest_entry() if disc else "none: value is the simulator's output",
         },
     )
     write_results(out, table, inputs, manifest)
@@ -220,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
     run.add_argument("--calibration", default=None, help="calibration file (default: calibration/calibration.json)")
     run.add_argument("--no-calibration", action="store_true", help="use the parameter table's central values")
+    run.add_argument(
+        "--discrepancy", default=None, help="model-discrepancy file (default: calibration/discrepancy.json, if any)"
+    )
+    run.add_argument(
+        "--no-discrepancy", action="store_true", help="no model discrepancy: value is the simulator's own output"
+    )
     run.set_defaults(func=_cmd_run)
 
     calibrate = sub.add_parser(
@@ -258,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     reporting_cli.register(sub)
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
+    __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
     return parser
 
 

@@ -44,6 +44,7 @@ class RunTask:
     parameter_values: tuple[tuple[str, float], ...] = ()
     seed_index: int | None = None  # the seed tree's replicate index; None: the replicate itself (paired)
     calibration_path: str | None = None
+    discrepancy_path: str | None = None
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -78,7 +79,11 @@ def run_task(task: RunTask) -> dict[str, Any]:
     seed_index = task.replicate if task.seed_index is None else task.seed_index
     try:
         table, drawn = run_replicate(
-            hold_levers(task.scenario, lever_values), task.root_seed, seed_index, parameter_values
+            hold_levers(task.scenario, lever_values),
+            task.root_seed,
+            seed_index,
+            parameter_values,
+            discrepancy=task.discrepancy_path,
         )
         table["replicate"] = task.replicate
         status, error = "ok", ""
@@ -101,6 +106,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "worker_rss_mb": _rss_mb(),
         "code_version": code_version(),
         "calibration_sha256": _calibration_sha(task.calibration_path),
+        "discrepancy_sha256": _discrepancy_sha(task.discrepancy_path),
     }
 
 
@@ -111,6 +117,15 @@ def _calibration_sha(path: str | None) -> str:
     from zgcsim.inputs.calibration_file import load_calibration
 
     return load_calibration(path).sha256
+
+
+def _discrepancy_sha(path: str | None) -> str:
+    """The SHA-256 of the discrepancy file this worker used (``none`` without one)."""
+    if path is None:
+        return "none"
+    from zgcsim.inputs.discrepancy_file import load_discrepancy
+
+    return load_discrepancy(path).sha256
 
 
 def plan_tasks(experiment: Experiment, design: pd.DataFrame) -> list[RunTask]:
@@ -139,6 +154,7 @@ def plan_tasks(experiment: Experiment, design: pd.DataFrame) -> list[RunTask]:
                         parameter_values,
                         seed_index=seed_index,
                         calibration_path=experiment.calibration_path,
+                        discrepancy_path=experiment.discrepancy_path,
                     )
                 )
     return tasks
@@ -220,6 +236,7 @@ def open_store(experiment: Experiment, out: str | Path, force: bool = False) -> 
         {
             "experiment_file": experiment.path,
             "calibration": {"path": experiment.calibration_path, "sha256": experiment.calibration_sha256},
+            "discrepancy": {"path": experiment.discrepancy_path, "sha256": experiment.discrepancy_sha256},
             "design": {
                 "kind": experiment.spec.design.kind,
                 "points": len(design),
@@ -293,6 +310,11 @@ def run_experiment(
             if result["calibration_sha256"] != experiment.calibration_sha256:
                 raise UserInputError(
                     f"worker {result['worker']} used another calibration file than {experiment.calibration_path}",
+                    key="--scheduler",
+                )
+            if result["discrepancy_sha256"] != experiment.discrepancy_sha256:
+                raise UserInputError(
+                    f"worker {result['worker']} used another discrepancy file than {experiment.discrepancy_path}",
                     key="--scheduler",
                 )
             if result["code_version"] != expected_code:

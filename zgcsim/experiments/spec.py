@@ -97,6 +97,11 @@ class ExperimentSpec(BaseModel):
         description="'auto': the committed calibration/calibration.json if there is one; 'none': the parameter "
         "table's central values; or a calibration file (relative to the experiment file)",
     )
+    discrepancy: str = Field(
+        default="auto",
+        description="'auto': the committed calibration/discrepancy.json if there is one; 'none': no model "
+        "discrepancy (value = the simulator's output); or a discrepancy file (relative to the experiment file)",
+    )
     design: DesignSpec = Field(default_factory=DesignSpec)
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
 
@@ -122,6 +127,8 @@ class Experiment:
     variables: tuple[Variable, ...]
     calibration_path: str | None = None  # the calibration file every run samples its parameter set from
     calibration_sha256: str = "none"
+    discrepancy_path: str | None = None  # the model-discrepancy file every run draws its paths from
+    discrepancy_sha256: str = "none"
 
     @property
     def parameter_variables(self) -> tuple[Variable, ...]:
@@ -140,6 +147,7 @@ class Experiment:
             "scenarios": [[sc.name, sc.fingerprint()] for sc in self.scenarios],
             "variables": [[v.name, v.kind, v.low, v.high] for v in self.variables],
             "calibration": self.calibration_sha256,
+            "discrepancy": self.discrepancy_sha256,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -294,6 +302,7 @@ def parse_experiment(data: dict[str, Any], path: str | Path) -> Experiment:
             f"'{reference}' is not one of the experiment's scenarios", path=path, key="analysis.reference"
         )
     calibration_path, calibration_sha = _resolve_calibration(spec.calibration, path)
+    discrepancy_path, discrepancy_sha = _resolve_discrepancy(spec.discrepancy, path)
     return Experiment(
         spec=spec,
         path=str(path),
@@ -301,6 +310,8 @@ def parse_experiment(data: dict[str, Any], path: str | Path) -> Experiment:
         variables=variables,
         calibration_path=calibration_path,
         calibration_sha256=calibration_sha,
+        discrepancy_path=discrepancy_path,
+        discrepancy_sha256=discrepancy_sha,
     )
 
 
@@ -321,6 +332,25 @@ def _resolve_calibration(choice: str, path: Path) -> tuple[str | None, str]:
     except UserInputError as err:
         raise UserInputError(err.one_line(), path=path, key="calibration") from None
     return str(file.resolve()), cal.sha256
+
+
+def _resolve_discrepancy(choice: str, path: Path) -> tuple[str | None, str]:
+    """The model-discrepancy file the runs use (or None) and its SHA-256, checked now rather than in every worker."""
+    from zgcsim.inputs.discrepancy_file import DEFAULT_PATH, load_discrepancy
+
+    if choice == "none":
+        return None, "none"
+    if choice == "auto":
+        if not DEFAULT_PATH.is_file():
+            return None, "none"
+        file = DEFAULT_PATH
+    else:
+        file = path.parent / choice if not Path(choice).is_absolute() else Path(choice)
+    try:
+        disc = load_discrepancy(file)
+    except UserInputError as err:
+        raise UserInputError(err.one_line(), path=path, key="discrepancy") from None
+    return str(file.resolve()), disc.sha256
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -5,7 +5,8 @@ Layout of a store folder::
     store.json                 identity (experiment, config hash, code version) and the sessions that wrote it
     experiment.toml            a copy of the experiment file
     design.parquet             the design points (``point`` and one column per design variable)
-    indicators/part-NNNNNN.parquet   tidy rows: scenario, replicate, seed, year, indicator, value, point, <design>
+    indicators/part-NNNNNN.parquet   tidy rows: scenario, replicate, seed, year, indicator, value, model_value,
+                                     point, <design>
     runs/part-NNNNNN.parquet         one row per run: scenario, point, replicate, seed, status, error, timings,
                                      and the value of every uncertain input and design variable the run used
 
@@ -43,7 +44,7 @@ from zgcsim.running import atomic
 STORE_FORMAT = 1
 MANIFEST = "store.json"
 RUN_ID = ["scenario", "point", "replicate"]
-INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "point"]
+INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value", "point"]
 # Columns of the runs table that describe how a run went on this machine, not what it computed
 WORKER_COLUMNS = ["seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
 # ... and the chunk the run was stored in: the indicator part's row count and SHA-256, checked on every reopen

@@ -7,6 +7,7 @@ order in which runs finish.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +17,7 @@ from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import AUTO, Calibration, resolve_calibration
+from zgcsim.inputs.discrepancy_file import Discrepancy, resolve_discrepancy
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
 from zgcsim.model.park import ParkModel
@@ -23,7 +25,7 @@ from zgcsim.running.executors import Workers
 
 T = TypeVar("T")
 R = TypeVar("R")
-COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value"]
+COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value"]
 
 
 def run_replicate(
@@ -32,21 +34,38 @@ def run_replicate(
     replicate: int,
     parameter_values: Mapping[str, float] | None = None,
     calibration: Calibration | str | Path | None = AUTO,
+    discrepancy: Discrepancy | str | Path | None = AUTO,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Run one replicate; return its tidy indicator rows (2017-2022) and the uncertain inputs it drew.
 
     The replicate's parameter set comes from the calibration's ensemble (``"auto"``: the committed one, if any;
     ``None``: the parameter table's central values); explicit ``parameter_values`` win over both.
+    ``model_value`` is the simulator's output; ``value`` is the predictive value: ``model_value`` times
+    exp(the replicate's model-discrepancy path) for the indicators the discrepancy covers (``"auto"``: the
+    committed ``calibration/discrepancy.json``, if any; ``None``: none, so ``value`` equals ``model_value``).
+    The path is zero in the first year (2017, the observed baseline) and comes from the replicate seed's own
+    ``discrepancy`` stream, so a replicate gets the same path in every scenario.
     """
     cal = resolve_calibration(calibration)
     values = {**(cal.values_for(root_seed, replicate) if cal else {}), **dict(parameter_values or {})}
     model = ParkModel(scenario, replicate_seed(root_seed, replicate), values)
     history = model.run()  # run() releases the model from Mesa's id counters, so workers keep flat memory
     seed_number = replicate_seed_number(root_seed, replicate)
+    years = sorted(history)
+    disc = resolve_discrepancy(discrepancy)
+    paths = disc.paths(replicate_seed(root_seed, replicate), years, years[0]) if disc else {}
     rows = [
-        (scenario.name, replicate, seed_number, year, key, value)
-        for year, values_by_key in sorted(history.items())
-        for key, value in values_by_key.items()
+        (
+            scenario.name,
+            replicate,
+            seed_number,
+            year,
+            key,
+            value * math.exp(paths[key][i]) if key in paths else value,
+            value,
+        )
+        for i, year in enumerate(years)
+        for key, value in history[year].items()
     ]
     return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn)
 
@@ -115,6 +134,7 @@ def run_many(
     parameter_values: Mapping[str, float] | None = None,
     progress: bool = True,
     calibration: Calibration | str | Path | None = AUTO,
+    discrepancy: Discrepancy | str | Path | None = AUTO,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -129,6 +149,8 @@ def run_many(
         parameter_values: parameter values every run uses (over the calibration's).
         progress: show a progress bar.
         calibration: ``"auto"`` (the committed calibration, if any), a file, a Calibration, or None.
+        discrepancy: ``"auto"`` (the committed model discrepancy, if any), a file, a Discrepancy, or None (no
+            discrepancy: ``value`` is the simulator's output); see ``run_replicate``.
         on_progress: called with (runs done, runs in all) after each run (see ``run_loop``).
         should_stop: asked before each next run; a yes raises ``RunCancelled``.
 
@@ -139,7 +161,8 @@ def run_many(
     if replicates < 1:
         raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
     cal = resolve_calibration(calibration)  # loaded once here, so a bad file fails before any run
-    tasks = [(sc, seed, r, parameter_values, cal) for sc in scenarios for r in range(replicates)]
+    disc = resolve_discrepancy(discrepancy)
+    tasks = [(sc, seed, r, parameter_values, cal, disc) for sc in scenarios for r in range(replicates)]
     results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
     with Workers(workers, scheduler) as pool:
         loop = run_loop(_run_task, tasks, pool, progress=progress, on_progress=on_progress, should_stop=should_stop)
@@ -167,6 +190,7 @@ def run_scenario(
     parameter_values: Mapping[str, float] | None = None,
     progress: bool = False,
     calibration: Calibration | str | Path | None = AUTO,
+    discrepancy: Discrepancy | str | Path | None = AUTO,
 ) -> pd.DataFrame:
     """Run one scenario and return the tidy table ``scenario, replicate, seed, year, indicator, value``.
 
@@ -180,6 +204,7 @@ def run_scenario(
         parameter_values=parameter_values,
         progress=progress,
         calibration=calibration,
+        discrepancy=discrepancy,
     )
     return table
 
