@@ -54,6 +54,7 @@ IN_PLACE_ALLOWED = {
     ("zgcsim/reporting/pdfflow.py", "self.pdf.savefig"),
     ("zgcsim/reporting/style.py", "fig.savefig(tmp"),
     ("zgcsim/dashboard/figures.py", "fig.savefig(buffer"),
+    ("zgcsim/calibration/hindcast_report.py", "fig.savefig(buf"),
     ("zgcsim/calibration/report.py", "fig.savefig(path"),  # _chart, called by atomic.write_with on a temporary
     ("zgcsim/calibration/search.py", 'self.path.open("a"'),
     ("zgcsim/calibration/search.py", "fh.write(text)"),
