@@ -305,5 +305,5 @@ def test_random_arguments_exit_0_or_2_and_write_only_the_output(command, small_r
 @pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(GRAMMAR))
 def test_random_arguments_without_stand_ins(command, small_results, small_store):
-    examples = 10 if command in ("calibrate", "hindcast", "brief") else 30  # a valid calibration takes ~20 s
+    examples = 15 if command in ("calibrate", "hindcast", "brief") else 30  # a valid calibration takes ~20 s
     _property(command, examples, False, small_results, small_store)

@@ -89,7 +89,7 @@ class Workers:
     def _replace_broken_pool(self, unfinished: int) -> None:
         """A local worker died and took the pool with it: start a new pool for the unfinished tasks."""
         print(
-            f"zgcsim: a worker process died; starting {self.workers} new worker(s) and running its "
+            f"zgcsim: a worker process died; starting {self.workers} new worker(s) and running the "
             f"{unfinished} unfinished task(s) again",
             file=sys.stderr,
             flush=True,
