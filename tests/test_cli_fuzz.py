@@ -22,7 +22,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zgcsim.cli import main
@@ -228,7 +228,7 @@ def _fake_hindcast(args, budget, out: Path, work: Path) -> int:
     return 0
 
 
-def drive(argv: list[str], folder: Path, stand_ins: bool) -> None:
+def drive(argv: list[str], folder: Path, stand_ins: bool) -> int:
     """Run one argument list in ``folder`` and check the exit code, the traceback and what was written."""
     before = _snapshot(folder)
     patches = [
@@ -258,7 +258,6 @@ def drive(argv: list[str], folder: Path, stand_ins: bool) -> None:
     finally:
         os.chdir(cwd)
         signal.signal(signal.SIGTERM, handler)
-    event(f"exit {code}")
     assert code in (0, 2), f"zgcsim {argv!r} exited {code}"
     outputs = _outputs(argv, folder)
     changed = [p for p, stamp in _snapshot(folder).items() if before.get(p) != stamp and p.is_file()]
@@ -267,6 +266,7 @@ def drive(argv: list[str], folder: Path, stand_ins: bool) -> None:
     assert not stray, f"zgcsim {argv!r} wrote outside its output: {stray}"
     leftovers = [p for p in created if p.name.startswith(".") and p.name.endswith(".lock")]
     assert not leftovers, f"zgcsim {argv!r} left its lock behind: {leftovers}"
+    return code
 
 
 @pytest.fixture(scope="module")
@@ -300,6 +300,41 @@ def _property(command: str, examples: int, stand_ins: bool, small_results: Path,
 @pytest.mark.parametrize("command", sorted(GRAMMAR))
 def test_random_arguments_exit_0_or_2_and_write_only_the_output(command, small_results, small_store):
     _property(command, 8, True, small_results, small_store)
+
+
+# One valid argument list per command that does real work, so the slow variant surely runs each for real.
+VALID = {
+    "run": ["run", "tiny.toml", "--replicates", "1", "--workers", "1", "--out", "out", "--quiet"],
+    "experiment": ["experiment", "experiment.toml", "--out", "out", "--workers", "1", "--chunk", "1", "--quiet"],
+    "analyze": ["analyze", "store", "--quiet"],
+    "calibrate": ["calibrate", "--budget", "4", "--replicates", "1", "--workers", "1", "--small", "--quiet"],
+    "hindcast": [
+        *("hindcast", "--origins", "2016", "--budget", "4", "--replicates", "1", "--runs", "2", "--draws", "1"),
+        *("--workers", "1", "--small", "--no-progress", "--out", "out"),
+    ],
+    "plot": ["plot", "heatmap", "results", "--lang", "en", "--formats", "png", "--out", "out"],
+    "brief": ["brief", "results", "--lang", "en", "--out", "out", "--quiet"],
+    "dashboard": ["dashboard", "results", "--port", "18765", "--results-root", "out"],
+}
+
+
+def test_a_line_break_in_an_argument_stays_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["levers", "a\nb"])
+    assert exit_.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", sorted(VALID))
+def test_valid_arguments_run_for_real_and_write_only_the_output(command, small_results, small_store, capsys):
+    with tempfile.TemporaryDirectory(prefix="zgcsim-valid-") as name:
+        folder = Path(name)
+        _fill(folder, small_results, small_store)
+        code = drive(VALID[command], folder, stand_ins=False)
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert "Traceback" not in err
 
 
 @pytest.mark.slow
