@@ -139,35 +139,40 @@ class Workers:
         in_flight = max(2, 3 * self.workers)
         todo: Iterator[T] = iter(tasks)
         pending: dict[Future, T] = {}
+        lost: list[T] = []  # tasks a broken pool will not finish
         restarts = 0
 
         def fill() -> None:
-            while len(pending) < in_flight:
+            while len(pending) < in_flight and not lost:
                 task = next(todo, None)
                 if task is None:
                     return
-                pending[self.pool.submit(function, task)] = task  # type: ignore[union-attr]
+                try:
+                    pending[self.pool.submit(function, task)] = task  # type: ignore[union-attr]
+                except BrokenProcessPool:  # the pool broke after the last wait
+                    lost.append(task)
 
         fill()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            lost: list[T] = []
-            for future in finished:
-                task = pending.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    lost.append(task)
-                    continue
-                yield task, result
+        while pending or lost:
+            if not lost:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    yield task, result
             if lost:
                 restarts += 1
                 if restarts > MAX_POOL_RESTARTS:
                     raise BrokenProcessPool(f"worker processes died {restarts} times in one run; giving up")
-                lost += list(pending.values())  # the dead pool will not finish these either
+                unfinished = [*lost, *pending.values()]  # the dead pool will not finish these either
+                lost.clear()
                 pending.clear()
-                self._replace_broken_pool(len(lost))
-                todo = itertools.chain(lost, todo)
+                self._replace_broken_pool(len(unfinished))
+                todo = itertools.chain(unfinished, todo)
             fill()
 
     def close(self) -> None:
