@@ -41,7 +41,7 @@ import pandas as pd
 from zgcsim.errors import UserInputError
 from zgcsim.running import atomic
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: run records carry chunk_rows and chunk_sha256; runs parts have page checksums
 MANIFEST = "store.json"
 RUN_ID = ["scenario", "point", "replicate"]
 INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value", "point"]
