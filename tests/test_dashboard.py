@@ -334,3 +334,71 @@ def test_dashboard_command_refuses_a_port_in_use(capsys):
         port = busy.getsockname()[1]
         assert main(["dashboard", "--port", str(port)]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def test_four_sessions_at_once_see_only_their_own_results_and_a_fifth_run_is_refused(tmp_path):
+    import gc
+    import threading
+    import tracemalloc
+
+    from zgcsim.model.park import ParkModel
+
+    specs = [
+        JobSpec(scenarios=("no_new_policy",), replicates=2, seed=1, quick=True),
+        JobSpec(scenarios=("action_plan",), replicates=2, seed=2, quick=True),
+        JobSpec(scenarios=("no_new_policy", "action_plan"), replicates=1, seed=3, quick=True),
+        JobSpec(edit=EditSpec("action_plan", "more_ttos", {"tto_funded": 150}), replicates=1, seed=4, quick=True),
+    ]
+    assert len(specs) == ensemble.MAX_CONCURRENT_RUNS
+    # each run pauses at its first progress report until all four are running, so they overlap for sure
+    started = [threading.Event() for _ in specs]
+    go = threading.Event()
+    outcomes: dict[int, object] = {}
+
+    def session_run(i: int) -> None:
+        def on_progress(done: int, total: int) -> None:
+            started[i].set()
+            assert go.wait(60)
+
+        try:
+            outcomes[i] = run_job(specs[i], SessionFolder(tmp_path / "root"), on_progress)
+        except BaseException as err:  # reported by the main thread
+            outcomes[i] = err
+
+    tracemalloc.start()
+    threads = [threading.Thread(target=session_run, args=(i,)) for i in range(len(specs))]
+    for thread in threads:
+        thread.start()
+    try:
+        assert all(event.wait(60) for event in started)
+        with pytest.raises(UserInputError, match="4 runs are already going on this dashboard"):
+            run_job(JobSpec(scenarios=("no_new_policy",), replicates=1, quick=True), SessionFolder(tmp_path / "x"))
+    finally:
+        go.set()
+        for thread in threads:
+            thread.join(120)
+    _, crowded_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert not (tmp_path / "x").exists()  # the refused run made no folder
+
+    # each session got exactly the results it would get alone, in its own folder
+    folders = set()
+    for i, spec in enumerate(specs):
+        assert not isinstance(outcomes[i], BaseException), outcomes[i]
+        sets, out = outcomes[i]
+        folders.add(out.parent.parent)
+        alone, _ = run_job(spec, SessionFolder(tmp_path / f"alone{i}"))
+        assert [rs.key for rs in sets] == [rs.key for rs in alone]
+        for crowded, single in zip(sets, alone, strict=True):
+            pd.testing.assert_frame_equal(crowded.runs, single.runs)
+            assert crowded.seed == spec.seed
+    assert len(folders) == len(specs)  # one session folder each
+
+    # memory stays bounded: no model outlives its run, and four runs at once peaked at most at four single ones
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, ParkModel)]
+    tracemalloc.start()
+    run_job(specs[2], SessionFolder(tmp_path / "single"))
+    _, single_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert crowded_peak <= 4 * single_peak * 1.25

@@ -92,7 +92,7 @@ def test_dask_cluster_of_worker_processes_gives_the_local_store(reference_store,
 
 
 @pytest.mark.slow
-def test_experiment_killed_midway_resumes_to_the_uninterrupted_store(tmp_path):
+def test_experiment_killed_midway_resumes_to_the_uninterrupted_store(tmp_path, capsys):
     path = write_experiment(tmp_path, name="long", replicates=8)
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "zgcsim.cli", "experiment", str(path), "--out", str(out)]
@@ -113,8 +113,15 @@ def test_experiment_killed_midway_resumes_to_the_uninterrupted_store(tmp_path):
     finished = len(read_runs(out))
     assert 3 <= finished < 16, "the kill should land midway"
 
-    resumed = run_experiment(load_experiment(path), out, workers=1, progress=False)
-    assert resumed.skipped == finished and resumed.runs == 16 - finished
+    from zgcsim.running.lock import lock_path
+
+    assert lock_path(out).exists()  # the killed runner could not remove its lock: the rerun takes it over
+    capsys.readouterr()
+    assert main([*command[3:], "--workers", "1", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "took over the stale lock of process" in err
+    assert f"{16 - finished} runs (0 failed, {finished} already in the store)" in err
+    assert not lock_path(out).exists()
 
     clean = tmp_path / "clean"
     run_experiment(load_experiment(path), clean, workers=2, progress=False)

@@ -113,7 +113,10 @@ class Checkpoint:
         self.fingerprint = fingerprint
         self.done: dict[str, tuple[float, list[float]]] = {}
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+            text = path.read_text(encoding="utf-8")
+            if text and not text.endswith("\n"):  # a line cut short by a kill: end it, so the next row starts anew
+                self._append("\n")
+            for line in text.splitlines():
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
@@ -125,8 +128,11 @@ class Checkpoint:
         """Record one finished evaluation (flushed immediately)."""
         self.done[_key(x)] = result
         row = {"fingerprint": self.fingerprint, "x": _key(x), "loss": result[0], "moments": result[1]}
+        self._append(json.dumps(row) + "\n")
+
+    def _append(self, text: str) -> None:
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(row) + "\n")
+            fh.write(text)
             fh.flush()
 
 

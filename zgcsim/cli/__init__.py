@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from zgcsim.cli import dashboard
 from zgcsim.cli import reporting as reporting_cli
@@ -24,29 +25,55 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # an argument may hold a line break or other control character: escape it, so the message stays one line
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+MAX_SEED = 2**63 - 1  # seeds are stored in 64-bit signed integer columns
+MAX_REPLICATES = 1_000_000
+MAX_WORKERS = 4096
+
+
+def check_range(value: int | None, key: str, low: int, high: int) -> None:
+    """Refuse an option outside ``[low, high]`` with one line naming it (``None``: left out, allowed).
+
+    Every command checks its numbers this way before it prints or runs anything.
+    """
+    if value is not None and not low <= value <= high:
+        raise UserInputError(f"must be from {low} to {high}, got {value}", key=key)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from zgcsim.running import runs as runner
     from zgcsim.running.executors import default_workers
-    from zgcsim.running.results_folder import build_manifest, prepare_output, run_timings, write_results
+    from zgcsim.running.lock import folder_lock
 
+    check_range(args.replicates, "--replicates", 1, MAX_REPLICATES)
+    check_range(args.seed, "--seed", 0, MAX_SEED)
+    check_range(args.workers, "--workers", 1, MAX_WORKERS)
     specs = args.scenarios or list(DEFAULT_SCENARIOS)
     scenarios = [runner.resolve_scenario(s) for s in specs]  # every file is validated before any run
     runner.unique_names(scenarios)
+    calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
+    cal = runner.resolve_calibration(calibration)
+    disc = runner.resolve_discrepancy(None if args.no_discrepancy else (args.discrepancy or runner.AUTO))
+    with folder_lock(args.out):
+        return _run_locked(args, scenarios, cal, disc, args.workers or default_workers())
+
+
+def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, workers: int) -> int:
+    from zgcsim.running import runs as runner
+    from zgcsim.running.results_folder import build_manifest, prepare_output, run_timings, write_results
+
     out = Path(args.out)
     prepare_output(out, args.force)
-    workers = args.workers or default_workers()
     print(
         f"zgcsim: {len(scenarios)} scenario(s) x {args.replicates} replicates, seed {args.seed}, "
         f"{'scheduler ' + args.scheduler if args.scheduler else f'{workers} worker(s)'}",
         file=sys.stderr,
     )
     started = time.perf_counter()
-    calibration = None if args.no_calibration else (args.calibration or runner.AUTO)
-    cal = runner.resolve_calibration(calibration)
-    disc = runner.resolve_discrepancy(None if args.no_discrepancy else (args.discrepancy or runner.AUTO))
     table, inputs = runner.run_many(
         scenarios,
         args.replicates,
@@ -116,18 +143,25 @@ def _print_attainment(out: Path) -> None:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from zgcsim.calibration.run import calibrate
     from zgcsim.running.executors import default_workers
+    from zgcsim.running.lock import folder_lock
 
-    if args.budget < 4 or args.replicates < 1:
-        raise UserInputError("--budget must be at least 4 and --replicates at least 1", key="--budget")
-    record = calibrate(
-        Path(args.out),
-        budget=args.budget,
-        replicates=args.replicates,
-        seed=args.seed,
-        workers=args.workers or default_workers(),
-        small=args.small,
-        progress=not args.quiet,
-    )
+    check_range(args.budget, "--budget", 4, 10_000_000)
+    check_range(args.replicates, "--replicates", 1, 1000)
+    check_range(args.seed, "--seed", 0, MAX_SEED)
+    check_range(args.workers, "--workers", 1, MAX_WORKERS)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserInputError("exists and is not a folder", path=out, key="--out")
+    with folder_lock(out):
+        record = calibrate(
+            out,
+            budget=args.budget,
+            replicates=args.replicates,
+            seed=args.seed,
+            workers=args.workers or default_workers(),
+            small=args.small,
+            progress=not args.quiet,
+        )
     held = sum(f["holds"] for f in record["stylised_facts"])
     print(
         f"zgcsim: calibration {record['id']} written to {args.out}/calibration.json; best loss "
@@ -208,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES, help="runs per scenario (%(default)s)")
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help="root seed (%(default)s)")
     run.add_argument("--out", default=DEFAULT_OUT, help="results folder (%(default)s)")
-    run.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")
+    run.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
     run.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
     run.add_argument("--force", action="store_true", help="replace an existing results folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
@@ -235,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--replicates", type=int, default=3, help="spin-ups per evaluation (%(default)s)")
     calibrate.add_argument("--seed", type=int, default=2013, help="seed (%(default)s)")
-    calibrate.add_argument("--workers", type=int, default=0, help="worker processes (default: every core)")
+    calibrate.add_argument("--workers", type=int, default=None, help="worker processes (default: every core)")
     calibrate.add_argument("--out", default="calibration", help="output folder (%(default)s)")
     calibrate.add_argument("--small", action="store_true", help="a small 2013 population (tests, CI)")
     calibrate.add_argument("--quiet", action="store_true", help="no progress bar")

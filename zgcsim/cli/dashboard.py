@@ -52,6 +52,8 @@ def _check_port(host: str, port: int) -> None:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from zgcsim.dashboard.catalogue import load_results_folder
 
+    if not 1 <= args.port <= 65535:
+        raise UserInputError(f"port must be from 1 to 65535, got {args.port}", key="--port")
     folders = [str(Path(f).resolve()) for f in args.results]
     for folder in folders:  # refuse a bad folder now, with one line, rather than in the page
         load_results_folder(folder)

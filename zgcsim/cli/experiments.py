@@ -7,24 +7,35 @@ import signal
 import sys
 from pathlib import Path
 
-from zgcsim.errors import UserInputError
-
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
-    from zgcsim.experiments.runner import open_store, run_experiment
+    from zgcsim.cli import MAX_WORKERS, check_range
     from zgcsim.experiments.spec import load_experiment
+    from zgcsim.running.lock import folder_lock
+
+    check_range(args.workers, "--workers", 1, MAX_WORKERS)
+    check_range(args.chunk, "--chunk", 1, 1_000_000)
+    experiment = load_experiment(args.file)  # validated before anything is written
+    with folder_lock(args.out):
+        return _experiment_locked(args, experiment)
+
+
+def _experiment_locked(args: argparse.Namespace, experiment: object) -> int:
+    from zgcsim.experiments.runner import open_store, run_experiment
     from zgcsim.running.executors import default_workers
 
-    experiment = load_experiment(args.file)  # validated before anything is written
-    if args.workers is not None and args.workers < 1:
-        raise UserInputError(f"must be at least 1, got {args.workers}", key="--workers")
-    if args.chunk < 1:
-        raise UserInputError(f"must be at least 1, got {args.chunk}", key="--chunk")
-    open_store(experiment, Path(args.out), force=args.force)  # refuse a folder of another experiment up front
+    # refuse a folder of another experiment up front; a damaged chunk found here is deleted, and re-run below
+    store, _ = open_store(experiment, Path(args.out), force=args.force)
+    for problem in store.repaired:
+        runs = "its runs" if problem.runs is None else f"its {problem.runs} run(s)"
+        print(
+            f"zgcsim experiment: {args.out}: {problem.line()}; chunk {problem.part} deleted, {runs} will be run again",
+            file=sys.stderr,
+        )
     workers = args.workers or default_workers()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"zgcsim experiment: {experiment.spec.name} on {where}; store {args.out}", file=sys.stderr)

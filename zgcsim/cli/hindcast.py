@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from zgcsim.errors import UserInputError
 
 
 def _cmd_hindcast(args: argparse.Namespace) -> int:
-    from zgcsim.calibration.hindcast import Budget, check_request, run_hindcast, write_outputs
-    from zgcsim.calibration.hindcast_report import scored_points, summary
-    from zgcsim.running.executors import default_workers
+    from zgcsim.calibration.hindcast import Budget, check_request
+    from zgcsim.cli import MAX_SEED, MAX_WORKERS, check_range
+    from zgcsim.running.lock import folder_lock
 
-    if args.workers is not None and args.workers < 1:
-        raise UserInputError(f"must be at least 1, got {args.workers}", key="--workers")
+    check_range(args.budget, "--budget", 4, 10_000_000)
+    check_range(args.replicates, "--replicates", 1, 1000)
+    check_range(args.runs, "--runs", 2, 1_000_000)
+    check_range(args.draws, "--draws", 1, 1_000_000)
+    check_range(args.seed, "--seed", 0, MAX_SEED)
+    check_range(args.workers, "--workers", 1, MAX_WORKERS)
     budget = Budget(
         evaluations=args.budget, replicates=args.replicates, runs=args.runs, draws=args.draws, seed=args.seed
     )
@@ -24,6 +30,19 @@ def _cmd_hindcast(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UserInputError("not a folder", path=out)
     work = Path(args.work) if args.work else out / "hindcast_work"
+    with contextlib.ExitStack() as locks:
+        locks.enter_context(folder_lock(out))
+        inside = out.resolve() in (work.resolve(), *work.resolve().parents)
+        if not inside:  # a work folder inside --out (the default) is under its lock already
+            locks.enter_context(folder_lock(work, key="--work"))
+        return _hindcast_locked(args, budget, out, work)
+
+
+def _hindcast_locked(args: argparse.Namespace, budget: Any, out: Path, work: Path) -> int:
+    from zgcsim.calibration.hindcast import run_hindcast, write_outputs
+    from zgcsim.calibration.hindcast_report import scored_points, summary
+    from zgcsim.running.executors import default_workers
+
     print(
         f"zgcsim hindcast: origins {args.origins}, {args.budget} evaluations x {args.replicates} spin-ups per "
         f"origin's calibration, {args.runs} runs x {args.draws} discrepancy draws per origin",

@@ -27,10 +27,12 @@ def _resolve_lang(lang: str, fallback_en: bool) -> str:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from matplotlib.figure import Figure
 
+    from zgcsim.cli import check_range
     from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
     from zgcsim.reporting import charts, inputs, tables
     from zgcsim.reporting.style import house_style, require_font, save_figure
 
+    check_range(args.top, "--top", 1, 1000)
     lang = _resolve_lang(args.lang, args.fallback_en)
     require_font(lang)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
@@ -38,6 +40,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     if bad or not formats:
         raise UserInputError(f"unknown format(s) {', '.join(bad) or '(none)'}; use png, svg, pdf", key="--formats")
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserInputError("exists and is not a folder", path=out, key="--out")
     jobs: list[tuple[str, Callable[[], Figure]]] = []
     if args.kind in ("sensitivity", "calibration"):
         if args.kind == "sensitivity":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,6 +29,11 @@ from zgcsim.running.results_folder import attainment, build_manifest, run_timing
 
 QUICK_PARAMETERS: Mapping[str, float] = {"n_firms_2017": 3000}  # a small population for trying the page
 MAX_REPLICATES = 200  # 200 paired runs of two full-scale scenarios take several minutes on one core
+# Runs going at once across every session of one dashboard server. Each page run works in one thread of the
+# server process, one model at a time (about 0.35 s and well under 100 MB per full-scale run), and holds its
+# tables until it ends, so this bounds the server's CPU and memory whatever the number of open tabs.
+MAX_CONCURRENT_RUNS = 4
+_run_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 
 
 @dataclass(frozen=True)
@@ -159,8 +165,31 @@ def run_job(
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> tuple[list[ResultSet], Path]:
-    """Run a job into a new run folder of the session and return its ResultSets and the results folder."""
+    """Run a job into a new run folder of the session and return its ResultSets and the results folder.
+
+    Raises:
+        UserInputError: the job is refused (see ``check_spec``), or ``MAX_CONCURRENT_RUNS`` runs are already
+            going on this server.
+    """
     check_spec(spec)
+    if not _run_slots.acquire(blocking=False):
+        raise UserInputError(
+            f"{MAX_CONCURRENT_RUNS} runs are already going on this dashboard (its limit); start this one when "
+            "one of them has finished",
+            key="run",
+        )
+    try:
+        return _run_job(spec, session, on_progress, should_stop)
+    finally:
+        _run_slots.release()
+
+
+def _run_job(
+    spec: JobSpec,
+    session: SessionFolder,
+    on_progress: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[list[ResultSet], Path]:
     number, folder = session.next_run_folder()
     try:
         table, inputs, manifest, scenarios = _run_into(spec, folder, on_progress, should_stop)

@@ -32,6 +32,7 @@ from zgcsim.experiments.store import (
     read_indicators,
     read_manifest,
     read_runs,
+    verify_store,
 )
 from zgcsim.inputs.targets import load_targets
 from zgcsim.reporting import tables
@@ -263,6 +264,14 @@ def analyze_store(root: str | Path, reference: str | None = None, log: Any = sys
     """
     root = Path(root)
     manifest = read_manifest(root)
+    damaged = verify_store(root)
+    if damaged:
+        more = f" (and {len(damaged) - 1} more chunk(s))" if len(damaged) > 1 else ""
+        raise UserInputError(
+            f"{damaged[0].line()}{more}: the store fails verification; rerun the experiment command to re-run "
+            "the damaged chunk's runs, then analyze again",
+            path=root,
+        )
     design = read_design(root)
     runs_all = read_runs(root)
     runs = runs_all[runs_all["status"] == "ok"].drop_duplicates(RUN_ID)

@@ -22,7 +22,7 @@ import pandas as pd
 from zgcsim.errors import UserInputError
 from zgcsim.experiments.designs import POINT, build_design, design_seed
 from zgcsim.experiments.spec import Experiment, hold_levers
-from zgcsim.experiments.store import DIAGNOSTIC_COLUMNS, RUN_ID, ResultStore, code_version
+from zgcsim.experiments.store import RUN_ID, WORKER_COLUMNS, ResultStore, code_version
 from zgcsim.inputs import parameters
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.seeds import replicate_seed_number
@@ -173,6 +173,7 @@ class RunSummary:
     executor: str = "in-process"
     interrupted: bool = False
     failed_runs: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # damaged chunks found on reopening, deleted and re-run
 
     def line(self, out: Path) -> str:
         """The closing line: runs, failures, wall time, time per run and workers."""
@@ -204,7 +205,7 @@ def _chunk_tables(
     runs = pd.DataFrame(
         [
             {
-                **{k: result[k] for k in (*RUN_ID, "seed", "status", "error", *DIAGNOSTIC_COLUMNS[1:])},
+                **{k: result[k] for k in (*RUN_ID, "seed", "status", "error", *WORKER_COLUMNS)},
                 **{name: float(result["used"].get(name, float("nan"))) for name in input_columns},
             }
             for result in results
@@ -285,6 +286,7 @@ def run_experiment(
     done = store.finished_runs()
     todo = [t for t in tasks if t.key not in done]
     summary = RunSummary(total=len(tasks), skipped=len(tasks) - len(todo))
+    summary.repaired = [problem.line() for problem in store.repaired]
     if not todo:
         return summary
     executor = Workers(workers, scheduler)
@@ -349,6 +351,7 @@ def run_experiment(
                 "workers": summary.workers,
                 "executor": summary.executor,
                 "interrupted": summary.interrupted,
+                "damaged_chunks_rerun": summary.repaired,
             }
         )
     return summary

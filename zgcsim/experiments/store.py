@@ -13,6 +13,12 @@ Layout of a store folder::
 Each chunk is written as a temporary file and moved into place with ``os.replace``; the ``runs`` part is
 written after its ``indicators`` part and is what marks the chunk's runs as finished. A chunk cut off by a
 crash therefore leaves at most an orphan ``indicators`` part, which readers ignore and the next session deletes.
+
+A file can still be damaged on disk after it was written (a full disk, a crash while copying the store). Every
+run record therefore carries its chunk's indicator row count and the SHA-256 of the indicator part
+(``chunk_rows``, ``chunk_sha256``), and the runs part is written with Parquet page checksums. ``verify_store``
+checks every chunk; reopening a store deletes the chunks that fail, so their runs are run again, and the
+analysis refuses a store that fails.
 Only the process that runs the experiment writes; workers return results to it.
 """
 
@@ -24,6 +30,7 @@ import platform
 import re
 import shutil
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,12 +41,15 @@ import pandas as pd
 from zgcsim.errors import UserInputError
 from zgcsim.running import atomic
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2  # 2: run records carry chunk_rows and chunk_sha256; runs parts have page checksums
 MANIFEST = "store.json"
 RUN_ID = ["scenario", "point", "replicate"]
 INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value", "point"]
 # Columns of the runs table that describe how a run went on this machine, not what it computed
-DIAGNOSTIC_COLUMNS = ["error", "seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
+WORKER_COLUMNS = ["seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
+# ... and the chunk the run was stored in: the indicator part's row count and SHA-256, checked on every reopen
+CHUNK_COLUMNS = ["chunk_rows", "chunk_sha256"]
+DIAGNOSTIC_COLUMNS = ["error", *WORKER_COLUMNS, *CHUNK_COLUMNS]
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
 PACKAGE = Path(__file__).resolve().parent.parent
 # What decides a run's numbers: the model and its inputs (whole folders, data included), the run loop, and the
@@ -107,6 +117,7 @@ class ResultStore:
         self.root = Path(root)
         self.indicators_dir = self.root / "indicators"
         self.runs_dir = self.root / "runs"
+        self.repaired: list[ChunkProblem] = []  # damaged chunks deleted when the store was reopened
 
     @classmethod
     def open(
@@ -154,6 +165,7 @@ class ResultStore:
                     )
                 store = cls(root)
                 store._clean()
+                store.repaired = store._drop_damaged()
                 return store
         cls._create(root, {**identity, **manifest}, design, experiment_text)
         return cls(root)
@@ -180,6 +192,14 @@ class ResultStore:
             if part.name not in committed:
                 part.unlink()
 
+    def _drop_damaged(self) -> list[ChunkProblem]:
+        """Delete every chunk that fails verification (both its parts), so its runs count as not done."""
+        problems = verify_store(self.root)
+        for problem in problems:
+            (self.runs_dir / problem.part).unlink(missing_ok=True)
+            (self.indicators_dir / problem.part).unlink(missing_ok=True)
+        return problems
+
     def finished_runs(self) -> set[tuple[str, int, int]]:
         """The (scenario, point, replicate) of every run finished without error."""
         runs = read_runs(self.root, columns=[*RUN_ID, "status"])
@@ -196,11 +216,22 @@ class ResultStore:
         return f"part-{max(numbers, default=0) + 1:06d}.parquet"
 
     def write_chunk(self, indicators: pd.DataFrame, runs: pd.DataFrame) -> str:
-        """Write one chunk atomically: its indicator rows first, then the run records that commit it."""
+        """Write one chunk atomically: its indicator rows first, then the run records that commit it.
+
+        The run records get the indicator part's row count and SHA-256 (see ``verify_store``).
+        """
         name = self._next_part()
+        runs = runs.copy()
+        runs["chunk_rows"] = len(indicators)
+        runs["chunk_sha256"] = ""
         if len(indicators):
-            atomic.write_parquet(self.indicators_dir / name, indicators)
-        atomic.write_parquet(self.runs_dir / name, runs)
+            path = atomic.write_parquet(self.indicators_dir / name, indicators)
+            runs["chunk_sha256"] = file_sha256(path)
+        atomic.write_with(
+            self.runs_dir / name,
+            lambda tmp: runs.to_parquet(tmp, index=False, write_page_checksum=True),
+            suffix=".parquet",
+        )
         return name
 
     def update_manifest(self, **changes: Any) -> None:
@@ -212,6 +243,72 @@ class ResultStore:
         """Append one session's summary (runs, failures, wall time, workers) to ``store.json``."""
         manifest = read_manifest(self.root)
         self.update_manifest(sessions=[*manifest.get("sessions", []), session])
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkProblem:
+    """A chunk that fails verification: its part name, the damaged file and what is wrong."""
+
+    part: str
+    file: str
+    problem: str
+    runs: int | None = None  # run records in the chunk (None: the runs part itself is unreadable)
+
+    def line(self) -> str:
+        """``runs/part-000003.parquet: checksum mismatch`` (the file relative to the store)."""
+        return f"{self.file}: {self.problem}"
+
+
+def _verify_chunk(root: Path, name: str) -> ChunkProblem | None:
+    import pyarrow.parquet as pq
+
+    runs_file = f"runs/{name}"
+    try:
+        runs = pq.read_table(root / runs_file, page_checksum_verification=True).to_pandas()
+    except Exception as err:
+        return ChunkProblem(name, runs_file, f"unreadable ({type(err).__name__})")
+    if not set(CHUNK_COLUMNS) <= set(runs.columns) or runs["chunk_sha256"].nunique() > 1 or runs.empty:
+        return ChunkProblem(name, runs_file, "has no chunk row count and checksum", len(runs))
+    rows, sha = int(runs["chunk_rows"].iloc[0]), str(runs["chunk_sha256"].iloc[0])
+    indicators_file = f"indicators/{name}"
+    path = root / indicators_file
+    if rows == 0:
+        return None if not path.exists() else ChunkProblem(name, indicators_file, "should not exist", len(runs))
+    if not path.is_file():
+        return ChunkProblem(name, indicators_file, "is missing", len(runs))
+    found = file_sha256(path)
+    if found != sha:
+        return ChunkProblem(
+            name, indicators_file, f"checksum {found[:12]} differs from the recorded {sha[:12]}", len(runs)
+        )
+    try:
+        counted = pq.ParquetFile(path).metadata.num_rows
+    except Exception as err:
+        return ChunkProblem(name, indicators_file, f"unreadable ({type(err).__name__})", len(runs))
+    if counted != rows:
+        return ChunkProblem(name, indicators_file, f"holds {counted} rows, {rows} recorded", len(runs))
+    return None
+
+
+def verify_store(root: str | Path) -> list[ChunkProblem]:
+    """Check every committed chunk and return the ones that fail (empty: the store is sound).
+
+    A chunk is sound when its runs part reads with its Parquet page checksums and its indicator part has the
+    SHA-256 and row count its run records hold.
+    """
+    root = Path(root)
+    read_manifest(root)
+    names = sorted(p.name for p in (root / "runs").glob("part-*.parquet"))
+    return [problem for name in names if (problem := _verify_chunk(root, name)) is not None]
 
 
 def _committed_parts(root: Path, folder: str) -> list[Path]:

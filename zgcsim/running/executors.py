@@ -7,12 +7,15 @@ killed, and a Dask scheduler is reached, checked and reported the same way.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from zgcsim.errors import UserInputError
@@ -21,6 +24,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 SCHEDULER_TIMEOUT_SECONDS = 10  # to connect to a Dask scheduler
 WORKER_WAIT_SECONDS = 60  # for the scheduler's first worker
+# A local pool whose worker was killed (by the OS, out of memory, by an operator) is replaced and its unfinished
+# tasks run again, this many times in one map; a task that kills every pool it meets is then reported.
+MAX_POOL_RESTARTS = 5
 
 
 def default_workers() -> int:
@@ -67,15 +73,29 @@ class Workers:
         elif workers > 1:
             self.workers = workers
             self.name = "local process pool"
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self.pool = self._local_pool()
         else:
             self.workers = 1
             self.name = "in-process"
+
+    def _local_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+
+    def _replace_broken_pool(self, unfinished: int) -> None:
+        """A local worker died and took the pool with it: start a new pool for the unfinished tasks."""
+        print(
+            f"zgcsim: a worker process died; starting {self.workers} new worker(s) and running the "
+            f"{unfinished} unfinished task(s) again",
+            file=sys.stderr,
+            flush=True,
+        )
+        self.pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+        self.pool = self._local_pool()
 
     def _connect(self, scheduler: str) -> None:
         try:
@@ -107,28 +127,52 @@ class Workers:
     def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         """``(task, result)`` pairs as tasks finish, with only a few tasks in flight so memory stays flat.
 
-        In this process the tasks run lazily in order, one each time the caller asks for the next result.
+        In this process the tasks run lazily in order, one each time the caller asks for the next result. A local
+        pool that loses a worker (``BrokenProcessPool``) is replaced and the tasks it had not finished run again
+        (tasks are pure functions of their inputs, so a second run gives the same result); a Dask cluster
+        reschedules a lost worker's tasks itself.
         """
         if self.pool is None:
             for task in tasks:
                 yield task, function(task)
             return
         in_flight = max(2, 3 * self.workers)
-        todo = iter(tasks)
+        todo: Iterator[T] = iter(tasks)
         pending: dict[Future, T] = {}
+        lost: list[T] = []  # tasks a broken pool will not finish
+        restarts = 0
 
         def fill() -> None:
-            while len(pending) < in_flight:
+            while len(pending) < in_flight and not lost:
                 task = next(todo, None)
                 if task is None:
                     return
-                pending[self.pool.submit(function, task)] = task  # type: ignore[union-attr]
+                try:
+                    pending[self.pool.submit(function, task)] = task  # type: ignore[union-attr]
+                except BrokenProcessPool:  # the pool broke after the last wait
+                    lost.append(task)
 
         fill()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield pending.pop(future), future.result()
+        while pending or lost:
+            if not lost:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    yield task, result
+            if lost:
+                restarts += 1
+                if restarts > MAX_POOL_RESTARTS:
+                    raise BrokenProcessPool(f"worker processes died {restarts} times in one run; giving up")
+                unfinished = [*lost, *pending.values()]  # the dead pool will not finish these either
+                lost.clear()
+                pending.clear()
+                self._replace_broken_pool(len(unfinished))
+                todo = itertools.chain(unfinished, todo)
             fill()
 
     def close(self) -> None:
