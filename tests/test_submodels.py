@@ -87,14 +87,20 @@ def test_a_firm_without_profit_does_not_jump_the_notch(levers_2018):
 
 def test_user_cost_follows_the_tax_rules(levers_2018):
     ctx = context(levers_2018)
-    firms = make_firms(hte=[True, False, False], profit_last=[1.0, 1.0, -1.0], manufacturer=[False, False, False])
+    firms = make_firms(
+        hte=[True, False, False],
+        profit_last=[1.0, 1.0, -1.0],
+        manufacturer=[False, False, False],
+        employees=[1000.0, 1000.0, 1000.0],  # above the technology-based-SME size: the general rate applies
+    )
     uc = rd.user_cost(firms, ctx)
     s, p = levers_2018["rd_super_deduction"], ctx.params
     assert uc[0] == pytest.approx(1 - levers_2018["hte_tax_rate"] * (1 + s))
     assert uc[1] == pytest.approx(1 - p["cit_standard"] * (1 + s))
     assert uc[2] == pytest.approx(1 - p["cit_standard"] * (1 + s) * p["loss_deduction_value"])
     manufacturing = levers_2018 | {"rd_super_deduction": 0.75, "rd_super_deduction_manufacturing": 1.0}
-    assert rd.super_deduction(np.array([True, False]), manufacturing).tolist() == [1.0, 0.75]
+    large = make_firms(manufacturer=[True, False], employees=[1000.0, 1000.0], revenue=[5.0, 5.0])
+    assert rd.super_deduction(large, manufacturing, p).tolist() == [1.0, 0.75]
 
 
 # ----- knowledge -------------------------------------------------------------------------------------------------
@@ -251,7 +257,13 @@ def test_without_entry_rates_only_spinoffs_enter(levers_2018):
 
 # ----- growth, talent, accounts ----------------------------------------------------------------------------------
 def test_without_shocks_revenue_grows_at_the_demand_rate(levers_2018):
-    quiet = dict(growth_shock_scale=0.0, tfp_noise_sd=0.0, young_growth_premium=0.0, team_quality_growth=0.0)
+    quiet = dict(
+        growth_shock_scale=0.0,
+        tfp_noise_sd=0.0,
+        young_growth_premium=0.0,
+        team_quality_growth=0.0,
+        demand_growth_drift=0.0,  # the first quarter after the origin would otherwise drift
+    )
     ctx = context(levers_2018, **quiet)
     firms = make_firms(revenue=[2.0], employees=[100.0], age=[20.0], va_ratio0=[0.2], energy_intensity=[0.1])
     growth.grow(firms, ctx, np.zeros(1))

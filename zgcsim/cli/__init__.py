@@ -106,16 +106,38 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
     return 0
 
 
+def _number(value: float) -> str:
+    """A value in a few significant figures, readable in a terminal table."""
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if magnitude < 100 else f"{value:.0f}"
+
+
 def _print_attainment(out: Path) -> None:
+    """Print, per target and scenario, the 2022 median [5-95 % band], P, and the paired difference from the first."""
     import pandas as pd
 
-    from zgcsim.inputs.targets import load_targets
+    from zgcsim.running.results_folder import target_table
 
-    table = pd.read_csv(out / "attainment.csv")
-    wide = table.pivot(index="indicator", columns="scenario", values="p_attain")
-    order = [t.key for t in load_targets()]
-    print("\nProbability of meeting each 2022 target (share of replicates):")
-    print(wide.loc[order].to_string(float_format=lambda v: f"{v:5.2f}"))
+    table = target_table(
+        pd.read_parquet(out / "indicators.parquet", columns=["scenario", "replicate", "year", "indicator", "value"])
+    )
+    reference = table["scenario"].iloc[0]
+    print(
+        "\n2022, per target: median [5-95 % of runs]; P = share of runs that meet the target; "
+        f"change = paired difference from {reference} (median [5-95 %]; P with its 90 % interval)"
+    )
+    for indicator, rows in table.groupby("indicator", sort=False):
+        print(f"\n{indicator}")
+        for r in rows.itertuples():
+            line = f"  {r.scenario:<24} {_number(r.p50):>9} [{_number(r.p05)} - {_number(r.p95)}]  P {r.p_attain:4.2f}"
+            if r.scenario != reference:
+                line += (
+                    f"  change {_number(r.diff_p50)} [{_number(r.diff_p05)} - {_number(r.diff_p95)}]"
+                    f"  P {r.diff_p:+.2f} [{r.diff_p_low:+.2f}, {r.diff_p_high:+.2f}]"
+                )
+            print(line)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:

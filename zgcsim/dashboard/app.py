@@ -25,10 +25,12 @@ from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, Session
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
+from zgcsim.inputs.calibration_file import DEFAULT_PATH
 from zgcsim.inputs.levers import LEVERS
 from zgcsim.inputs.scenario import LIBRARY, Scenario, resolve_scenario
 from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
 from zgcsim.reporting.labels import lever_name, lever_unit, t
+from zgcsim.reporting.methods import reading_paragraphs
 from zgcsim.reporting.style import indicator_name
 from zgcsim.running.runs import RunCancelled
 
@@ -362,6 +364,12 @@ def _shade(cell: str) -> str:
     return "p-high" if p >= 0.8 else "p-low" if p <= 0.2 else "p-mid"
 
 
+@lru_cache(maxsize=2)
+def _reading(lg: str) -> tuple[str, ...]:
+    """What the probabilities mean, and the hindcast test of the calibration the page's runs use."""
+    return tuple(reading_paragraphs(DEFAULT_PATH if DEFAULT_PATH.is_file() else None, lg))
+
+
 @solara.component
 def CompareCard() -> None:
     """Choose results to compare and show the attainment table."""
@@ -383,6 +391,8 @@ def CompareCard() -> None:
             return
         solara.HTML(tag="h4", unsafe_innerHTML=t("attainment_card", lg), style={"margin": "8px 0 0 0"})
         solara.Text(t("attainment_help", lg), style={"font-size": "12px", "color": "#555"})
+        for paragraph in _reading(lg):  # what P means and how the model was tested
+            solara.Text(paragraph, style={"font-size": "12px", "color": "#555", "display": "block"})
         table = attainment_table(sets, lg)
         table.columns = [*table.columns[:3], *(_column_label(rs, lg) for rs in sets)]
         solara.HTML(unsafe_innerHTML=to_html(table, "attainment-table", _shade), classes=["zgc-wide"])

@@ -8,6 +8,7 @@ end of 2017; a scenario changes a lever from a date on.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -28,6 +29,16 @@ class Lever:
     mechanism: str
     reference: str
     whole: bool = False  # only whole numbers make sense (counts, 0/1 switches)
+    # values in force before 2018, from each date (for the 2013-2017 spin-up); none: the 2017 setting throughout
+    history: tuple[tuple[dt.date, float], ...] = ()
+
+    def before_2018(self, on: dt.date) -> float:
+        """The value in force on ``on``, a date before 2018 (the first history value before the history starts)."""
+        value = self.history[0][1] if self.history else self.setting_2017
+        for start, level in self.history:
+            if start <= on:
+                value = level
+        return value
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -44,6 +55,22 @@ LEVERS: tuple[Lever, ...] = (
         "national; task 3 asks to improve it (推动完善研发费用加计扣除归集办法). 50 % in 2017 for most firms; "
         "75 % for all eligible firms from 2018-01-01 (财税〔2018〕99号); 100 % for all firms in 2022 Q4 "
         "(MOF/STA/MOST announcement 2022 No. 28, unverified); priors.md row 11",
+    ),
+    Lever(
+        "rd_super_deduction_sme",
+        "科技型中小企业研发费用加计扣除比例",
+        "Extra deduction for technology-based SMEs (at most 500 staff, 2 亿元 revenue and 2 亿元 assets)",
+        "share of R&D",
+        0.0,
+        2.0,
+        0.75,
+        (3,),
+        "user cost of R&D for firms of SME size, times the drawn share registered as technology-based SMEs "
+        "(the higher of this and the general rate applies)",
+        "national; task 3. 75 % from 2017-01-01 to 2019-12-31 (财税〔2017〕34号, issued 2017-05-02), 50 % before; "
+        "eligibility: 科技型中小企业评价办法 (国科发政〔2017〕115号): at most 500 staff, revenue and assets at most "
+        "2 亿元 each; priors.md row 11",
+        history=((dt.date(2008, 1, 1), 0.50), (dt.date(2017, 1, 1), 0.75)),
     ),
     Lever(
         "rd_super_deduction_manufacturing",

@@ -39,6 +39,7 @@ class Parameter:
     kind: Kind
     source: str
     description: str
+    group: str = ""  # for uncertain inputs beyond the baselines: structural, policy_effect, common_shock, concept
 
 
 def _load() -> tuple[Parameter, ...]:
@@ -51,7 +52,17 @@ def _load() -> tuple[Parameter, ...]:
         if entry["kind"] not in KINDS or not low <= value <= high:
             raise ValueError(f"parameters.toml: {name}: bad kind or value outside its range")
         found.append(
-            Parameter(name, value, low, high, entry["unit"], entry["kind"], entry["source"], entry["description"])
+            Parameter(
+                name,
+                value,
+                low,
+                high,
+                entry["unit"],
+                entry["kind"],
+                entry["source"],
+                entry["description"],
+                entry.get("group", ""),
+            )
         )
     return tuple(found)
 

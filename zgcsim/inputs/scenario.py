@@ -80,8 +80,9 @@ class Scenario:
     uncertain_sources: Mapping[str, str] = field(default_factory=dict)
 
     def lever(self, name: str, on: dt.date) -> float:
-        """Return the value of lever ``name`` in force on date ``on``."""
-        value = lever_catalogue.BY_NAME[name].setting_2017
+        """Return the value of lever ``name`` in force on date ``on`` (before 2018: the lever's own history)."""
+        lever = lever_catalogue.BY_NAME[name]
+        value = lever.setting_2017 if on >= FIRST_DAY else lever.before_2018(on)
         for change in self.lever_changes.get(name, ()):
             if change.start <= on:
                 value = change.value

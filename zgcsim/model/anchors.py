@@ -15,8 +15,25 @@ from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
 from zgcsim.model.knowledge import knowledge_input, patent_returnee_factor, pct_weight, standards_weight
 
 
+def standards_anchor_flow(p: dict[str, float], b: dict[str, float], year: int) -> float:
+    """The yearly flow of new international standards the standards rule is anchored on.
+
+    The record jumps in 2017 (+101 against 31.5 a year over 2012-2016, partly a wider definition), so the anchor
+    is the average flow of the five years to the start year plus the drawn share
+    ``standards_definition_change_<year>`` of the start year's excess over it. Where the record has no value five
+    years back (the 2013 spin-up), or no drawn share, it is the start year's own flow.
+    """
+    last = b["standards"] - b["standards_prev"]
+    years = int(p["standards_anchor_years"])
+    earlier, share = p.get(f"standards_{year - years}"), p.get(f"standards_definition_change_{year}")
+    if earlier is None or share is None:
+        return last
+    average = (b["standards"] - earlier) / years
+    return average + share * (last - average)
+
+
 def knowledge_scales(
-    f: FirmTable, p: dict[str, float], b: dict[str, float], rng: np.random.Generator
+    f: FirmTable, p: dict[str, float], b: dict[str, float], rng: np.random.Generator, year: int
 ) -> dict[str, float]:
     """Return the scale of each knowledge rule, and share the start year's contract turnover out across firms.
 
@@ -27,7 +44,7 @@ def knowledge_scales(
     returnees = returnee_share(f.returnees, f.employees)
     propensity = f.patent_fe * knowledge * patent_returnee_factor(returnees, p)
     pct_weights = propensity * pct_weight(f.revenue, returnees, p)
-    new_standards = b["standards"] - b["standards_prev"]
+    new_standards = standards_anchor_flow(p, b, year)
     scale = {
         "applications": b["invention_applications"] / propensity.sum(),
         "pct_share": b["pct"] / (pct_weights * b["invention_applications"] / propensity.sum()).sum(),

@@ -31,6 +31,13 @@ class StepContext:
     demand_shock: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # log level, by sector
     congestion: float = 0.0  # yearly growth drag from land (model.update_land)
     platform_boost: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # by sector
+    common_growth: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # yearly log growth, by sector
+    origin_step: int = 0  # steps from the start to the end of the origin year (the last year of data)
+
+    @property
+    def years_past_origin(self) -> int:
+        """1 in the first year after the origin, 2 in the second, ...; 0 up to the origin."""
+        return max(0, (self.step - self.origin_step) // 4 + 1)
 
     @property
     def time(self) -> float:

@@ -12,7 +12,8 @@ from zgcsim.model.firms import FirmTable
 def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> None:
     """Revenue, productivity, employment, value added, profit and energy for one quarter (section 6).
 
-    Log revenue growth = demand growth + a young-firm premium halving every 3 years (row 58) + recent VC and
+    Log revenue growth = demand growth (after the origin: drifting, plus the zone and sector shocks all firms
+    share, model/structure.py) + a young-firm premium halving every 3 years (row 58) + recent VC and
     incubator boosts + the platform boost for young firms + a team-quality term - land congestion - export
     controls + the productivity gain phi dln K (row 10) + a Laplace shock with scale b S^-beta (rows 56-57),
     mean-corrected so shocks do not add drift. Employment follows revenue with elasticity eta; value added and
@@ -31,6 +32,8 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (since_round < p["vc_boost_years"])
     drift = (
         p["demand_growth"]
+        + p["demand_growth_drift"] * ctx.years_past_origin
+        + ctx.common_growth[firms.sector]
         + p["young_growth_premium"] * young
         + vc_boost
         + p["incubator_growth_boost"] * incubated(firms, p)

@@ -110,6 +110,10 @@ _COMPUTE: dict[str, Callable[[ParkState], float]] = {
     "new_listings": lambda s: float((s.firms.listed & (s.firms.listing_year == s.year)).sum()),
     "vc_investment": _sum("y_vc"),
     "startups_founded": lambda s: float(s.entrants_year),
+    # the published concepts since 2018 (research/uncertainty.md section 4): R&D expenses, not S&T expenditure;
+    # net profit, not total profit; the mapping is an uncertain factor drawn per replicate
+    "rd_intensity_published": lambda s: s.params["rd_concept_ratio"] * _COMPUTE["rd_intensity"](s),
+    "profit_margin_published": lambda s: s.params["net_profit_ratio"] * _COMPUTE["profit_margin"](s),
 }
 
 _AUX_META: dict[str, tuple[str, str, str]] = {
@@ -126,6 +130,8 @@ _AUX_META: dict[str, tuple[str, str, str]] = {
     "new_listings": ("新上市企业", "New listings", "companies"),
     "vc_investment": ("创业投资额", "Venture investment", "亿元"),
     "startups_founded": ("新进入企业", "Firms entering the zone's statistics", "firms"),
+    "rd_intensity_published": ("研发费用强度（统计口径）", "R&D expenses / revenue, as published since 2018", "%"),
+    "profit_margin_published": ("净利润率（统计口径）", "Net profit / revenue, as published", "%"),
 }
 
 

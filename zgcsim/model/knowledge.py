@@ -58,7 +58,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     mean = (
         # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
         # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
-        np.exp(p["patent_propensity_trend"] * (ctx.step - START_YEAR_CENTRE) * QUARTER)
+        np.exp(p["patent_propensity_trend"] * _drift_quarters(ctx, p) * QUARTER)
         * knowledge_scale["applications"]
         * firms.patent_fe
         * firms.knowledge0
@@ -108,3 +108,13 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     firms.y_grants = firms.y_grants + grants
     firms.y_pct = firms.y_pct + pct
     return np.log(firms.rd_stock / np.maximum(old_stock, 1e-12)), int(new_standards.sum())
+
+
+def _drift_quarters(ctx: StepContext, p: dict[str, float]) -> float:
+    """Quarters of patent-propensity drift since the start year's mean filing date.
+
+    That date lies 2.5 quarters before the first step (``START_YEAR_CENTRE``); after the origin each quarter counts
+    ``patent_trend_persistence`` of one (model/structure.py).
+    """
+    elapsed, to_origin = ctx.step - START_YEAR_CENTRE, ctx.origin_step - START_YEAR_CENTRE
+    return min(elapsed, to_origin) + p["patent_trend_persistence"] * max(elapsed - to_origin, 0.0)

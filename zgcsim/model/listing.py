@@ -131,7 +131,8 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     n = len(firms)
     choice = fastest_venue(firms, exchanges, lv)
     can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
-    rate = ctx.derived["ipo_filing_rate"] * lv["listing_support"] * filing_weight(firms, p)
+    support = lv["listing_support"] ** p["listing_support_elasticity"]
+    rate = ctx.derived["ipo_filing_rate"] * support * filing_weight(firms, p)
     files = can_file & (rng.random(n) < rate * QUARTER)
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
     firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)

@@ -18,8 +18,9 @@ import numpy as np
 from zgcsim.errors import UserInputError
 from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
+from zgcsim.inputs.sectors import SECTORS
 from zgcsim.inputs.seeds import as_seed_sequence, stream
-from zgcsim.model import anchors, events, land, platforms
+from zgcsim.model import anchors, events, land, platforms, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
 from zgcsim.model.contracts import sell_contracts
@@ -66,10 +67,12 @@ STREAMS = (
     "tto",
     "platforms",
     "licensing",
+    "common_shocks",
 )
+LAST_DATA_YEAR = 2017  # the last year of the zone's record the model uses
 # the named random streams each stage of ``ParkModel.step`` draws from, in step order ("tto" serves stages 1 and 3)
 STAGE_STREAMS = {
-    "policy": ("tto",),
+    "policy": ("tto", "common_shocks"),
     "year_start": (),
     "universities": ("tto", "licensing"),
     "entry": ("entry",),
@@ -116,6 +119,7 @@ class ParkModel(mesa.Model):
         parameter_values: Mapping[str, float] | None = None,
         start_year: int = 2017,
         end_year: int = END_YEAR,
+        origin_year: int | None = None,
         **parameters: float,
     ) -> None:
         """Build the zone at the end of the start year for one replicate.
@@ -133,6 +137,8 @@ class ParkModel(mesa.Model):
             parameter_values: overrides of behavioural parameters (a calibration draw or a design point).
             start_year: the year whose end is the initial state (2017; 2013 for the calibration spin-up).
             end_year: the last simulated year.
+            origin_year: the last year of data (default: the start year, or 2017 for a spin-up from before it);
+                after it, the structural inputs of ``model/structure.py`` act. A hindcast from T passes T.
             **parameters: further overrides by name, on top of ``parameter_values``.
 
         Raises:
@@ -151,6 +157,8 @@ class ParkModel(mesa.Model):
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
         self.start_year, self.end_year = start_year, end_year
+        self.origin_year = origin_year if origin_year is not None else max(start_year, LAST_DATA_YEAR)
+        self.common_shocks = structure.CommonShocks(self.params)
         self.base = parameters_table.baseline(self.params, start_year)
         self.year, self.quarter, self.step_index = start_year, 4, -1
         self.levers = scenario.levers_on(dt.date(start_year, 12, 31))
@@ -176,10 +184,13 @@ class ParkModel(mesa.Model):
         self.standards_created = int(self.base["standards"])
         self.entrants_year = int((self.firms.age < 1.0).sum())  # the start year's entry cohort
         self.land = land.Land()
+        self.common_growth = np.zeros(len(SECTORS))  # yearly log-growth shock by sector (zero up to the origin)
         self.export_controlled: set[int] = set()  # indices of the export-control events already applied
         ctx = self._context()
         set_rd_fixed_effects(self.firms, ctx)
-        self.knowledge_scale = anchors.knowledge_scales(self.firms, self.params, self.base, ctx.streams["contracts"])
+        self.knowledge_scale = anchors.knowledge_scales(
+            self.firms, self.params, self.base, ctx.streams["contracts"], start_year
+        )
         platforms.seed_platforms(self.firms, self.params, self.base["platforms"])
         self.gi1000_cutoff_usd_m = anchors.global_list_cutoff(self.firms, self.base["global_list_firms"], start_year)
         self.derived["ipo_filing_rate"] = anchor_filing_rate(
@@ -194,9 +205,12 @@ class ParkModel(mesa.Model):
 
     # ----- helpers ----------------------------------------------------------------------------------------------
     def _context(self) -> StepContext:
-        return StepContext(
+        ctx = StepContext(
             self.year, self.quarter, self.step_index, self.levers, self.params, self.streams, self.derived
         )
+        ctx.origin_step = 4 * (self.origin_year - self.start_year)
+        ctx.common_growth = self.common_growth
+        return ctx
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
@@ -207,8 +221,9 @@ class ParkModel(mesa.Model):
     def step(self) -> None:
         """Advance the zone one quarter: one call per stage, in this order (the one place the order is written).
 
-        1. Policy: levers in force at mid-quarter; events (demand shocks, export controls); TTO funding and
-           set-up; yearly (Q1) land capacity and the global-list cut-off.
+        1. Structure and policy: after the origin year (Q1), the after-origin parameters and the year's common
+           demand shocks (model/structure.py); levers in force at mid-quarter; events (demand shocks, export
+           controls); TTO funding and set-up; yearly (Q1) land capacity and the global-list cut-off.
         2. Year start (Q1): reset the year's accumulators.
         3. Universities and institutes research: disclosures, licences to firms, spin-offs.
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
@@ -236,9 +251,10 @@ class ParkModel(mesa.Model):
 
     # ----- the stages of one quarter, in step order --------------------------------------------------------------
     def _policy(self) -> StepContext:
-        """Stage 1: advance the clock; levers, events, TTO funding and set-up; yearly land and global-list cut-off.
+        """Stage 1: the clock; structure after the origin (Q1); levers, events, TTO funding; land and lists (Q1).
 
-        Returns the quarter's context, which the later stages share.
+        After the origin year, the first quarter switches to the after-origin parameters (once) and draws the
+        year's common demand shocks (model/structure.py). Returns the quarter's context, which the later stages share.
         """
         self.step_index += 1
         self.year, self.quarter = self.start_year + 1 + self.step_index // 4, self.step_index % 4 + 1
@@ -247,6 +263,10 @@ class ParkModel(mesa.Model):
         quarter_end = dt.date(self.year, 3 * self.quarter, 28) + dt.timedelta(days=4)
         quarter_end = quarter_end - dt.timedelta(days=quarter_end.day)
         f = self.firms
+        if self.quarter == 1 and self.year > self.origin_year:  # structure after the origin (model/structure.py)
+            if self.year == self.origin_year + 1:
+                self.params = structure.after_origin(self.params)
+            self.common_growth = self.common_shocks.next_year(self.streams["common_shocks"])
         self.levers = self.policy_scenario.levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
@@ -339,6 +359,7 @@ class ParkModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.year < self.end_year or self.quarter < 4
         if not self.running:  # finished, also when stepped by mesa.batch_run or a visualisation
+            self.drawn.update(self.common_shocks.summary())  # the realised common shocks, with the drawn inputs
             self.release()
 
     def run(self) -> dict[int, dict[str, float]]:

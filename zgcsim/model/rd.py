@@ -15,12 +15,12 @@ from zgcsim.model.population import hte_threshold
 def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     """Return each firm's after-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2).
 
-    tau is 25 % or the HTE rate; s is the super-deduction (the manufacturers' rate where higher, from the 2021
-    rule); delta is 1 for a profitable firm and the value of carrying the deduction forward for a loss-maker.
+    tau is 25 % or the HTE rate; s is the firm's super-deduction (``super_deduction``); delta is 1 for a
+    profitable firm and the value of carrying the deduction forward for a loss-maker.
     """
     p, lv = ctx.params, ctx.levers
     delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
-    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms.manufacturer, lv), delta)
+    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms, lv, p), delta)
 
 
 def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
@@ -28,10 +28,25 @@ def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> 
     return np.where(hte, levers["hte_tax_rate"], p["cit_standard"])
 
 
-def super_deduction(manufacturer: np.ndarray, levers: dict[str, float]) -> np.ndarray:
-    """R&D super-deduction rate: the manufacturers' rate where it is higher (the 2021 rule), else the general one."""
+def tech_sme_size(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
+    """Firms of technology-based-SME size: at most 500 staff and 2 亿元 revenue (国科发政〔2017〕115号).
+
+    The rule also caps assets at 2 亿元, which the model does not hold; revenue stands in for it.
+    """
+    return (firms.employees <= p["tech_sme_staff_limit"]) & (firms.revenue <= p["sme_revenue_limit"])
+
+
+def super_deduction(firms: FirmTable, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """Each firm's R&D super-deduction rate: the general rate, or a higher rate that applies to it.
+
+    Manufacturers take their rate where higher (the 2021 rule). Firms of technology-based-SME size take the SME
+    rate where higher (75 % from 2017, 财税〔2017〕34号) for the drawn share of them that is registered
+    (``tech_sme_registration_share``): the expected rate, since registration is not held per firm.
+    """
     general = levers["rd_super_deduction"]
-    return np.where(manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+    s = np.where(firms.manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+    sme = general + p["tech_sme_registration_share"] * max(levers["rd_super_deduction_sme"] - general, 0.0)
+    return np.where(tech_sme_size(firms, p), np.maximum(s, sme), s)
 
 
 def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:

@@ -19,7 +19,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
 from zgcsim.reporting import charts, inputs, style, tables
 from zgcsim.reporting.labels import t
-from zgcsim.reporting.methods import Section, marker_rule, methods_sections
+from zgcsim.reporting.methods import Section, marker_rule, methods_sections, reading_paragraphs
 from zgcsim.reporting.pdfflow import Flow
 from zgcsim.reporting.style import (
     A4_LANDSCAPE,
@@ -99,6 +99,8 @@ def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Res
     flow.ensure(0.5)
     flow.paragraph(subtitle, size=8, colour="#444444")
     flow.paragraph(marker_rule(lang), size=8, colour="#444444")
+    for paragraph in reading_paragraphs(inputs.calibration_path(results), lang):
+        flow.paragraph(paragraph, size=8, colour="#444444")
     scenarios = results.scenarios
     for chunk in [scenarios[i : i + 3] for i in range(0, len(scenarios), 3)]:
         header = [
@@ -221,6 +223,14 @@ def _chart_pages(
                 ),
             )
         )
+    if results.variance is not None and not results.variance.empty:
+        first = sc[0]
+        pages.append(
+            (
+                t("variance", lang),
+                lambda: charts.variance_chart(results.variance, lang, scenario=first, replicates=results.replicates),
+            )
+        )
     if sensitivity is not None:
         pages.append((t("sensitivity", lang), lambda: charts.sensitivity_chart(sensitivity[0], sensitivity[1], lang)))
     if calibration is not None:
@@ -285,6 +295,7 @@ def build_brief(
         f'<p class="note">{html.escape(subtitle)}</p>',
         f"<h2>{html.escape(t('headline', lang))}</h2>",
         f'<p class="note">{html.escape(marker_rule(lang))}</p>',
+        *(f'<p class="note">{html.escape(p)}</p>' for p in reading_paragraphs(inputs.calibration_path(results), lang)),
         _html_headline(rows, results, lang),
     ]
     page_titles: list[str] = []

@@ -461,3 +461,47 @@ def calibration_chart(fit: pd.DataFrame, lang: str) -> Figure:
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(handles), 6))
     fig.suptitle(t("calib_title", lang), fontweight="bold", fontsize=11)
     return fig
+
+
+VARIANCE_COLOURS = {
+    "behavioural_parameters": "#6BAED6",
+    "baseline_inputs": "#9E9AC8",
+    "structural_inputs": "#FD8D3C",
+    "common_shocks": "#E6550D",
+    "policy_effects": "#31A354",
+    "concept_factors": "#F7B6D2",
+    "discrepancy": "#756BB1",
+    "chance_and_interactions": "#D9D9D9",
+}
+
+
+def variance_chart(variance: pd.DataFrame, lang: str, *, scenario: str, replicates: int) -> Figure:
+    """Stacked bars: the share of each 2022 value's variance by source of uncertainty, for the 16 targets.
+
+    Args:
+        variance: the ``variance.csv`` of a results folder (``scenario, of, indicator, component, share``).
+        lang: 'zh' or 'en'.
+        scenario: the scenario whose own values are split (rows with ``of == 'value'``).
+        replicates: runs per scenario, for the note under the chart.
+    """
+    rows = variance[(variance["scenario"] == scenario) & (variance.get("of", "value") == "value")]
+    wide = rows.pivot(index="indicator", columns="component", values="share")
+    keys = [k for k in TARGET_KEYS if k in wide.index][::-1]
+    fig = Figure(figsize=(A4_LANDSCAPE[0], 6.2), layout="constrained")
+    ax = fig.subplots()
+    left = np.zeros(len(keys))
+    for component, colour in VARIANCE_COLOURS.items():
+        if component not in wide.columns:
+            continue
+        share = wide.loc[keys, component].fillna(0.0).to_numpy()
+        ax.barh(np.arange(len(keys)), share, left=left, color=colour, label=t(f"component_{component}", lang))
+        left += share
+    ax.set_yticks(np.arange(len(keys)), [_title(k, lang, 40) for k in keys], fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(t("variance_axis", lang))
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=4, fontsize=7, frameon=False)
+    fig.suptitle(t("variance_note", lang, scenario=scenario, n=replicates), fontsize=8, x=0.01, ha="left")
+    return fig

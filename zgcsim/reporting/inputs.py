@@ -32,6 +32,7 @@ class Results:
     attainment: pd.DataFrame
     indicators: pd.DataFrame
     uncertain_inputs: pd.DataFrame | None
+    variance: pd.DataFrame | None = None  # variance.csv: where the spread of the 2022 values comes from
 
     @property
     def scenarios(self) -> list[str]:
@@ -84,7 +85,26 @@ def load_results(folder: str | Path) -> Results:
         inputs = pd.read_parquet(inputs_path) if inputs_path.is_file() else None
     except (OSError, ValueError) as err:
         raise UserInputError(f"cannot read parquet ({err})", path=folder) from err
-    return Results(folder, manifest, summary, attain, indicators, inputs)
+    variance_path = folder / "variance.csv"
+    variance = pd.read_csv(variance_path) if variance_path.is_file() else None
+    return Results(folder, manifest, summary, attain, indicators, inputs, variance)
+
+
+def calibration_path(results: Results) -> Path | None:
+    """The calibration file a results folder's runs sampled, as its manifest names it (None: no calibration)."""
+    used = results.manifest.get("calibration")
+    return Path(used["path"]) if isinstance(used, dict) and used.get("path") else None
+
+
+def load_hindcast_summary(calibration_file: Path | None) -> dict[str, Any] | None:
+    """The hindcast summary beside a calibration file (``hindcast_summary.json``), if there is one."""
+    if calibration_file is None:
+        return None
+    path = Path(calibration_file).parent / "hindcast_summary.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
 
 
 def load_observed() -> pd.DataFrame:

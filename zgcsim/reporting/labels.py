@@ -78,6 +78,50 @@ TEXT: dict[str, dict[str, str]] = {
     "fans": {"zh": "各指标的路径", "en": "How each indicator gets there"},
     "heatmap": {"zh": "目标达成概率", "en": "Chances of meeting each target"},
     "diffs": {"zh": "情景比较", "en": "Scenario comparison"},
+    "variance": {"zh": "2022年结果的不确定性来源", "en": "Where the spread of the 2022 values comes from"},
+    "variance_axis": {"zh": "方差占比（对数值）", "en": "share of the variance (of the log value)"},
+    "variance_note": {
+        "zh": "情景：{scenario}。一阶线性分解，{n}次模拟；各项占比误差约数个百分点。",
+        "en": "Scenario: {scenario}. First-order linear split over {n} runs; each share is uncertain by a few points.",
+    },
+    "component_behavioural_parameters": {"zh": "行为参数（校准）", "en": "behavioural parameters (calibrated)"},
+    "component_baseline_inputs": {"zh": "2017年未知基线", "en": "unknown 2017 baselines"},
+    "component_structural_inputs": {"zh": "结构性假设（趋势、用工）", "en": "structure (trends, headcount)"},
+    "component_common_shocks": {"zh": "共同需求冲击", "en": "common demand shocks"},
+    "component_policy_effects": {"zh": "政策效果大小", "en": "size of policy effects"},
+    "component_concept_factors": {"zh": "统计口径", "en": "indicator concept"},
+    "component_discrepancy": {"zh": "模型偏差（回测估计）", "en": "model discrepancy (from hindcasts)"},
+    "component_chance_and_interactions": {"zh": "随机性与交互作用", "en": "chance and interactions"},
+    "reading_title": {"zh": "如何理解达成概率", "en": "What the probabilities mean"},
+    "reading_meaning": {
+        "zh": "达成概率是在2017年底已知信息下，所有合理情形中2022年达到目标的比例：各次模拟在企业层面的随机性、"
+        "2017年未知基线、校准的行为参数、2017年后趋势与用工如何延续、政策效果大小、全区共同需求冲击以及由回测估计的"
+        "模型偏差上各不相同。它不是保证，也不含2018年后的任何结果。",
+        "en": "P is the share of plausible worlds, given what was known at the end of 2017, in which the target is met "
+        "in 2022. The runs differ in firm-level chance, the unknown 2017 baselines, the calibrated behaviour, how "
+        "the zone's trends and headcount carry on after 2017, how strongly each policy acts, demand shocks shared "
+        "by all firms, and a model-discrepancy term estimated from hindcasts. It is not a guarantee, and no "
+        "outcome after 2017 went into it.",
+    },
+    "reading_validation": {
+        "zh": "检验：以{origins}年为起点、仅用起点前数据校准的回测中，90%区间覆盖了{n}个留出观测值的{c90:.0f}%，"
+        "50%区间覆盖了{c50:.0f}%（名义值90%与50%）；区间评分比直线趋势外推好{skill:.0%}（技能分{skill:+.2f}）。",
+        "en": "How it was tested: in hindcasts from {origins}, each calibrated only on the record up to its origin, "
+        "the 90 % bands held {c90:.0f} % of {n} held-out figures and the 50 % bands {c50:.0f} % (nominal 90 % and "
+        "50 %); their interval score was {skill:.0%} better than a ruler-drawn trend's (skill {skill:+.2f}).",
+    },
+    "reading_no_validation": {
+        "zh": "此结果所用的校准旁没有回测汇总（hindcast_summary.json），故此处不报告检验结果。",
+        "en": "No hindcast summary (hindcast_summary.json) lies beside the calibration these runs used, so no test "
+        "result is given here.",
+    },
+    "concepts_title": {"zh": "统计口径", "en": "Indicator concepts"},
+    "concepts_text": {
+        "zh": "规划以科技经费和利润总额计；2018年起官方统计发布研究开发费用和净利润。"
+        "按发布口径（换算系数随每次模拟抽样）的2022年中位数：",
+        "en": "The plan counts S&T expenditure and total profit; since 2018 the official figures publish R&D expenses "
+        "and net profit. The 2022 medians on the published concepts (the mapping factor is drawn per run):",
+    },
     "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
     "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
     "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},

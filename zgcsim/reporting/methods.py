@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from zgcsim.inputs.parameters import PARAMETERS
 from zgcsim.inputs.targets import load_targets
-from zgcsim.reporting.inputs import Results
-from zgcsim.reporting.labels import BASIS_NAMES, TARGET_NOTES_ZH
+from zgcsim.reporting.inputs import Results, load_hindcast_summary
+from zgcsim.reporting.labels import BASIS_NAMES, TARGET_NOTES_ZH, t
 from zgcsim.reporting.style import format_value, indicator_name, scenario_label, unit_text
 from zgcsim.reporting.tables import MET_AT, UNLIKELY_BELOW
 
@@ -171,6 +172,47 @@ def _caveats_section(results: Results, lang: str) -> Section:
     return sec
 
 
+def reading_paragraphs(calibration_file: Path | None, lang: str) -> list[str]:
+    """What the probabilities mean, and how the model was tested.
+
+    The test is read from the hindcast summary beside the calibration the runs used, when there is one.
+    """
+    summary = load_hindcast_summary(calibration_file)
+    if summary is None:
+        return [t("reading_meaning", lang), t("reading_no_validation", lang)]
+    origins = summary["origins"]
+    span = f"{origins[0]}-{origins[-1]}" if len(origins) > 1 else str(origins[0])
+    validation = t(
+        "reading_validation",
+        lang,
+        origins=span,
+        n=summary["points"],
+        c90=100 * summary["coverage_90"],
+        c50=100 * summary["coverage_50"],
+        skill=summary["skill"],
+    )
+    return [t("reading_meaning", lang), validation]
+
+
+def _concepts_section(results: Results, lang: str) -> Section:
+    """The plan's concept and the published concept of the two indicators where they differ, side by side."""
+    sec = Section(t("concepts_title", lang), paragraphs=[t("concepts_text", lang)])
+    final = results.indicators[results.indicators["year"] == 2022]
+    medians = final.groupby(["scenario", "indicator"])["value"].median()
+    pairs = (("rd_intensity", "rd_intensity_published"), ("profit_margin", "profit_margin_published"))
+    sec.table.append(["", *(f"{indicator_name(a, lang)} / {indicator_name(b, lang)}" for a, b in pairs)])
+    for scenario in results.scenarios:
+        cells = [scenario_label(scenario, lang, results.titles)]
+        for plan, published in pairs:
+            if (scenario, published) in medians.index:
+                cells.append(f"{format_value(medians[scenario, plan])} / {format_value(medians[scenario, published])}")
+            else:
+                cells.append("-")
+        sec.table.append(cells)
+    sec.widths = [2.5, 3.5, 3.5]
+    return sec
+
+
 def methods_sections(results: Results, observed: pd.DataFrame, calibration_note: str, lang: str) -> list[Section]:
     """All methods and provenance sections for the brief, in reading order."""
     rule = Section("判断规则" if lang == "zh" else "How to read the markers", paragraphs=[marker_rule(lang)])
@@ -178,6 +220,7 @@ def methods_sections(results: Results, observed: pd.DataFrame, calibration_note:
         rule,
         _data_section(observed, lang),
         _inputs_section(results, lang),
+        _concepts_section(results, lang),
         _calibration_section(calibration_note, lang),
         _runs_section(results, lang),
         _caveats_section(results, lang),

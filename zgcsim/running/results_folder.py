@@ -23,6 +23,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.targets import load_targets
 from zgcsim.running import atomic
+from zgcsim.running.variance import decompose
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
@@ -149,4 +150,45 @@ def write_results(out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest
         inputs.to_parquet(staging / "uncertain_inputs.parquet", index=False)
         summarise(table).to_csv(staging / "summary.csv", index=False)
         attainment(table).to_csv(staging / "attainment.csv", index=False)
+        decompose(table, inputs).to_csv(staging / "variance.csv", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def target_table(table: pd.DataFrame, year: int = 2022) -> pd.DataFrame:
+    """Per target and scenario: the median with its 5-95 % band, P, and the paired difference from the first scenario.
+
+    The difference is taken replicate by replicate (runs are paired), so it is the policy's effect, not chance's:
+    ``diff_p50`` with its 5-95 % band ``diff_p05``-``diff_p95`` across replicates, and the change in P with a 90 %
+    interval (± 1.645 standard errors of the mean paired difference in hits).
+    """
+    final = table[table["year"] == year]
+    scenarios = list(final["scenario"].unique())
+    rows = []
+    for t in load_targets():
+        wide = final[final["indicator"] == t.key].pivot(index="replicate", columns="scenario", values="value")
+        if wide.empty:
+            continue
+        hits = wide.apply(lambda col, t=t: col.map(lambda v: float(t.attained(v))))
+        for scenario in scenarios:
+            values = wide[scenario]
+            row = {
+                "indicator": t.key,
+                "scenario": scenario,
+                "p05": values.quantile(0.05),
+                "p50": values.median(),
+                "p95": values.quantile(0.95),
+                "p_attain": hits[scenario].mean(),
+            }
+            if scenario != scenarios[0]:
+                diff, hit_diff = values - wide[scenarios[0]], hits[scenario] - hits[scenarios[0]]
+                half = 1.645 * hit_diff.std(ddof=1) / np.sqrt(len(hit_diff)) if len(hit_diff) > 1 else float("nan")
+                row |= {
+                    "diff_p05": diff.quantile(0.05),
+                    "diff_p50": diff.median(),
+                    "diff_p95": diff.quantile(0.95),
+                    "diff_p": hit_diff.mean(),
+                    "diff_p_low": hit_diff.mean() - half,
+                    "diff_p_high": hit_diff.mean() + half,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -36,7 +36,10 @@ def run_replicate(
     calibration: Calibration | str | Path | None = AUTO,
     discrepancy: Discrepancy | str | Path | None = AUTO,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Run one replicate; return its tidy indicator rows (2017-2022) and the uncertain inputs it drew.
+    """Run one replicate; return its tidy indicator rows (2017-2022) and the inputs it drew or was given.
+
+    The inputs are the uncertain inputs the run drew, its realised cumulative common shocks, and the parameter
+    values it was given (its calibration member; these win over a drawn value of the same name, as in the run).
 
     The replicate's parameter set comes from the calibration's ensemble (``"auto"``: the committed one, if any;
     ``None``: the parameter table's central values); explicit ``parameter_values`` win over both.
@@ -67,7 +70,7 @@ def run_replicate(
         for i, year in enumerate(years)
         for key, value in history[year].items()
     ]
-    return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn)
+    return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn) | values
 
 
 class RunCancelled(Exception):
