@@ -62,7 +62,7 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 class Budget:
     """What one hindcast spends: calibration evaluations and spin-ups, projection runs and discrepancy draws."""
 
-    evaluations: int = 600  # model evaluations of each origin's calibration (the committed one used 7200)
+    evaluations: int = 600  # model evaluations of each origin's calibration (the committed one used 2400)
     replicates: int = 3  # spin-ups per evaluation (common random numbers), as the committed calibration
     runs: int = 60  # posterior runs projected from each origin
     draws: int = 20  # discrepancy paths drawn per run

@@ -134,7 +134,7 @@ def report_markdown(h: Hindcast) -> str:
         "",
         "## Budget",
         "",
-        f"- Calibration per origin: {b.evaluations} model evaluations (the committed calibration used 7200), each "
+        f"- Calibration per origin: {b.evaluations} model evaluations (the committed calibration used 2400), each "
         f"{b.replicates} spin-ups with common random numbers; seed {b.seed}. A budget this small leaves a short "
         "chain, so each origin's posterior is wider and rougher than a full calibration's.",
         f"- Projection per origin: {b.runs} spin-up runs drawn from the posterior ensemble, each with {b.draws} "

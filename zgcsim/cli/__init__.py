@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Killed midway, it resumes from its checkpoint when run again with the same settings.",
     )
     calibrate.add_argument(
-        "--budget", type=int, default=7200, help="model evaluations (%(default)s, the committed calibration's)"
+        "--budget", type=int, default=7200, help="model evaluations (%(default)s; the committed calibration used 2400)"
     )
     calibrate.add_argument("--replicates", type=int, default=3, help="spin-ups per evaluation (%(default)s)")
     calibrate.add_argument("--seed", type=int, default=2013, help="seed (%(default)s)")

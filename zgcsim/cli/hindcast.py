@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "hindcast",
         help="rolling-origin hindcasts on the record up to 2017, scores and the model discrepancy",
         description="For each origin T, calibrate on the observations of year <= T only (differential evolution "
-        "then emcee, with a smaller budget than the committed calibration's 7200 evaluations: --budget), run the "
+        "then emcee, with a smaller budget than the committed calibration's 2400 evaluations: --budget), run the "
         "2013-2017 spin-up from that origin's posterior ensemble, and score every held-out full-year figure "
         "(year > T) against the naive trend and a random walk with drift. Estimates the model discrepancy from "
         "the residuals (leave one origin out for the scores). Writes hindcast.csv, hindcast_report.md, "
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--budget",
         type=int,
         default=default.evaluations,
-        help="model evaluations of each origin's calibration (%(default)s; the committed calibration used 7200)",
+        help="model evaluations of each origin's calibration (%(default)s; the committed calibration used 2400)",
     )
     p.add_argument("--replicates", type=int, default=default.replicates, help="spin-ups per evaluation (%(default)s)")
     p.add_argument("--runs", type=int, default=default.runs, help="posterior runs per origin (%(default)s)")
