@@ -262,11 +262,11 @@ def test_brief_html_is_self_contained(lang, briefs):
 def test_brief_pdf_has_the_expected_pages(briefs):
     from pypdf import PdfReader
 
-    for lang, chart_pages in (("zh", 5), ("en", 3)):
+    for lang, chart_pages in (("zh", 6), ("en", 4)):
         files = briefs[lang]
         reader = PdfReader(files.pdf)
         assert len(reader.pages) == len(files.pages)
-        # headline page(s), the charts (heatmap, fans, differences [, sensitivity, calibration]), then methods
+        # headline page(s), the charts (heatmap, fans, differences, variance [, sensitivity, calibration]), then methods
         assert files.pages.count(files.pages[0]) == 1
         methods = files.pages[-1]
         assert len(files.pages) - 1 - files.pages.count(methods) == chart_pages

@@ -226,7 +226,14 @@ def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path
     files = sorted(str(p) for p in LIBRARY.glob("*.toml"))
     out = tmp_path / "results"
     assert main(["run", *files, "--replicates", "1", "--out", str(out), "--quiet", "--workers", "1"]) == 0
-    expected = {"manifest.json", "indicators.parquet", "uncertain_inputs.parquet", "summary.csv", "attainment.csv"}
+    expected = {
+        "manifest.json",
+        "indicators.parquet",
+        "uncertain_inputs.parquet",
+        "summary.csv",
+        "attainment.csv",
+        "variance.csv",
+    }
     assert {p.name for p in out.iterdir()} == expected
     att = pd.read_csv(out / "attainment.csv")
     assert len(att) == 16 * len(files) and att["p_attain"].notna().all()

@@ -99,8 +99,6 @@ def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Res
     flow.ensure(0.5)
     flow.paragraph(subtitle, size=8, colour="#444444")
     flow.paragraph(marker_rule(lang), size=8, colour="#444444")
-    for paragraph in reading_paragraphs(inputs.calibration_path(results), lang):
-        flow.paragraph(paragraph, size=8, colour="#444444")
     scenarios = results.scenarios
     for chunk in [scenarios[i : i + 3] for i in range(0, len(scenarios), 3)]:
         header = [
@@ -284,6 +282,9 @@ def build_brief(
     subtitle = t("brief_subtitle", lang, n=results.replicates, folder=results.path.name, date=today)
     rows = headline_rows(results, lang)
     sections = methods_sections(results, observed, calib_note, lang)
+    # what P means and how it was tested: above the headline table in the page, first in the PDF's methods (the
+    # PDF's headline keeps to one landscape page)
+    sections[0].paragraphs[:0] = reading_paragraphs(inputs.calibration_path(results), lang)
     if sensitivity is None:
         sections[0].paragraphs.append(t("no_sensitivity", lang))
     if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
