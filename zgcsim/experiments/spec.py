@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -315,42 +316,40 @@ def parse_experiment(data: dict[str, Any], path: str | Path) -> Experiment:
     )
 
 
-def _resolve_calibration(choice: str, path: Path) -> tuple[str | None, str]:
-    """The calibration file the runs use (or None) and its SHA-256, checked now rather than in every worker."""
-    from zgcsim.inputs.calibration_file import DEFAULT_PATH, load_calibration
+def _resolve_input_file(
+    choice: str, path: Path, key: str, default: Path, load: Callable[[Path], Any]
+) -> tuple[str | None, str]:
+    """A file the runs read: its resolved path (or None) and SHA-256, checked now rather than in every worker.
 
+    ``choice`` is ``auto`` (``default``, if it exists), ``none``, or a path relative to the experiment file.
+    """
     if choice == "none":
         return None, "none"
     if choice == "auto":
-        if not DEFAULT_PATH.is_file():
+        if not default.is_file():
             return None, "none"
-        file = DEFAULT_PATH
+        file = default
     else:
         file = path.parent / choice if not Path(choice).is_absolute() else Path(choice)
     try:
-        cal = load_calibration(file)
+        loaded = load(file)
     except UserInputError as err:
-        raise UserInputError(err.one_line(), path=path, key="calibration") from None
-    return str(file.resolve()), cal.sha256
+        raise UserInputError(err.one_line(), path=path, key=key) from None
+    return str(file.resolve()), loaded.sha256
+
+
+def _resolve_calibration(choice: str, path: Path) -> tuple[str | None, str]:
+    """The calibration file the runs use (or None) and its SHA-256."""
+    from zgcsim.inputs.calibration_file import DEFAULT_PATH, load_calibration
+
+    return _resolve_input_file(choice, path, "calibration", DEFAULT_PATH, load_calibration)
 
 
 def _resolve_discrepancy(choice: str, path: Path) -> tuple[str | None, str]:
-    """The model-discrepancy file the runs use (or None) and its SHA-256, checked now rather than in every worker."""
+    """The model-discrepancy file the runs use (or None) and its SHA-256."""
     from zgcsim.inputs.discrepancy_file import DEFAULT_PATH, load_discrepancy
 
-    if choice == "none":
-        return None, "none"
-    if choice == "auto":
-        if not DEFAULT_PATH.is_file():
-            return None, "none"
-        file = DEFAULT_PATH
-    else:
-        file = path.parent / choice if not Path(choice).is_absolute() else Path(choice)
-    try:
-        disc = load_discrepancy(file)
-    except UserInputError as err:
-        raise UserInputError(err.one_line(), path=path, key="discrepancy") from None
-    return str(file.resolve()), disc.sha256
+    return _resolve_input_file(choice, path, "discrepancy", DEFAULT_PATH, load_discrepancy)
 
 
 def load_experiment(path: str | Path) -> Experiment:
