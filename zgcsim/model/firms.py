@@ -165,9 +165,9 @@ class FirmTable:
         m = len(keep)
         if m == self._n:
             return
-        for name, column in self.columns.items():
-            self._buffers[name][:m] = column[keep]
-        self._pending_buffer[:m] = self.pending[keep]
+        for name, column in self.columns.items():  # take copies overlapping input first: safe in place
+            np.take(column, keep, out=self._buffers[name][:m], mode="clip")
+        self._pending_buffer[:m] = np.take(self.pending, keep, axis=0)
         self._n = m
         self._refresh()
 

@@ -35,6 +35,7 @@ from zgcsim.model.institutions import (
     build_institutions,
     license_to_firms,
     research_quarter,
+    review_ttos,
 )
 from zgcsim.model.knowledge import produce_knowledge
 from zgcsim.model.listing import anchor_filing_rate, build_exchanges, file_and_list, seed_listing_pipeline
@@ -272,8 +273,8 @@ class ParkModel(mesa.Model):
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
-        for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
-            inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
+        # quarterly, so funding dated within a year acts that year
+        review_ttos(self.institutions, self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
             self.land.start_year(f, self.levers, self.params, self.base["revenue"])
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
