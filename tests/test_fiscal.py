@@ -183,3 +183,27 @@ def test_results_folder_holds_the_cost_tables(small_results):
     np.testing.assert_allclose(by_run.loc[fc.set_index(["scenario", "replicate", "year"]).index], fc["model_value"])
     summary = pd.read_csv(small_results / "costs_summary.csv")
     assert {"fiscal_cost", "tax_expenditure", "guidance_fund"} <= set(summary["lever"])
+
+
+def test_brief_headline_ends_with_each_scenarios_five_year_cost(small_results):
+    from zgcsim.reporting import inputs
+    from zgcsim.reporting.brief import headline_rows
+    from zgcsim.reporting.style import format_value
+
+    results = inputs.load_results(small_results)
+    for lang, words in (("zh", "五年财政成本"), ("en", "Five-year fiscal cost")):
+        row = headline_rows(results, lang)[-1]
+        assert words in row["wording"]
+        assert row["no_new_policy"] == {"text": "0 [0 - 0]"}
+        median = five_year_costs(results.indicators).query("scenario == 'action_plan'")["cost"].median()
+        assert row["action_plan"]["text"].startswith(format_value(median) + " [")
+
+
+def test_levers_command_shows_each_unit_cost_and_its_source(capsys):
+    from zgcsim.cli import main
+
+    assert main(["levers"]) == 0
+    out = capsys.readouterr().out
+    assert "unit cost cost_tto_office = 0.006 亿元 per funded office-year" in out
+    assert "costs.md row 3" in out and "costs.md row 11" in out
+    assert out.count("Cost (tax expenditure") == 4 and "Cost: none counted" in out

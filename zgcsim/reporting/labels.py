@@ -68,6 +68,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
     },
     "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
+    "fiscal_cost_row": {
+        "zh": "五年财政成本（2018-2022年合计，相对2017年政策；中位数 [5-95%]）",
+        "en": "Five-year fiscal cost, 2018-2022 (relative to the 2017 policy; median [5-95 %])",
+    },
     "col_no": {"zh": "序号", "en": "#"},
     "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
     "col_unit": {"zh": "单位", "en": "unit"},
