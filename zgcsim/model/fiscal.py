@@ -16,6 +16,7 @@ A lever below its 2017 setting gives a negative cost (a saving). The levers with
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -108,9 +109,10 @@ def firm_tax(firms: FirmTable, quarters: Sequence[Mapping[str, float]], p: Mappi
     quarters' (quarters carry nearly equal R&D). A loss-maker pays nothing and its unused deduction is not carried
     forward (the model holds no loss pool).
     """
-    n = len(quarters)
-    s = sum(super_deduction(firms, dict(q), dict(p)) for q in quarters) / n
-    tau = sum(tax_rate(firms.hte, dict(q), dict(p)) for q in quarters) / n
+    # quarters under the same tax rules are evaluated once
+    rules = Counter(tuple((k, float(q[k])) for k in TAX_LEVERS) for q in quarters)
+    s = sum(w * super_deduction(firms, dict(r), p) for r, w in rules.items()) / len(quarters)
+    tau = sum(w * tax_rate(firms.hte, dict(r), p) for r, w in rules.items()) / len(quarters)
     return tau * np.maximum(firms.y_profit - s * firms.y_rd_reported, 0.0)
 
 
@@ -129,6 +131,9 @@ def book_taxes(
     switched: list[str] = []
     for lever in TAX_LEVERS:
         switched.append(lever)
+        if all(q[lever] == base[lever] for q in quarters):  # the 2017 value all year: nothing changes
+            shares[lever] = 0.0
+            continue
         mixed = [{**base, **{k: q[k] for k in switched}} for q in quarters]
         tax = firm_tax(firms, mixed, p)
         shares[lever] = float(previous.sum() - tax.sum())
