@@ -22,7 +22,8 @@ YEARS = range(2018, 2023)
 
 
 def _params(**over: float) -> dict[str, float]:
-    return defaults() | {"tech_sme_registration_share": 0.6, "cit_standard": 0.25} | over
+    # rd_concept_ratio 1: the whole reported R&D is the deduction's base (the R&D-expense share is tested apart)
+    return defaults() | {"tech_sme_registration_share": 0.6, "cit_standard": 0.25, "rd_concept_ratio": 1.0} | over
 
 
 @pytest.fixture
@@ -64,6 +65,13 @@ def test_deduction_only_partly_usable_counts_the_usable_part():
     # 2017: 0.25 x (5 - 4) = 0.25; at 100 %: 5 - 8 < 0, so no tax: the expenditure is 0.25, not 0.25 x 0.5 x 8
     assert firms.y_tax_2017_rules[0] == pytest.approx(0.25)
     assert firms.y_tax[0] == 0.0
+
+
+def test_the_deduction_base_is_the_r_and_d_expense_share_of_reported_spending():
+    firms = make_firms(y_profit=[10.0], y_rd_reported=[8.0], employees=[5000.0], revenue=[50.0])
+    fiscal.book_taxes(firms, [_rules(rd_super_deduction=0.75)] * 4, _params(rd_concept_ratio=0.5), fiscal.rules_2017())
+    # eligible R&D 4: 0.25 x (10 - 0.5 x 4) - 0.25 x (10 - 0.75 x 4) = 0.25 x 0.25 x 4
+    assert firms.y_tax_2017_rules[0] - firms.y_tax[0] == pytest.approx(0.25)
 
 
 def test_per_lever_shares_add_up_to_the_firm_by_firm_total(firms):

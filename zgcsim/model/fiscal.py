@@ -104,16 +104,19 @@ def year_mean(quarters: Sequence[Mapping[str, float]]) -> dict[str, float]:
 def firm_tax(firms: FirmTable, quarters: Sequence[Mapping[str, float]], p: Mapping[str, float]) -> np.ndarray:
     """Each firm's corporate income tax of the year under the quarters' rules, 亿元.
 
-    tax = tau x max(profit - s x reported R&D, 0): profit is after R&D expenses; the super-deduction s applies to
-    reported R&D (relabelled spending is already an expense). The year's tau and s are the means of the
-    quarters' (quarters carry nearly equal R&D). A loss-maker pays nothing and its unused deduction is not carried
-    forward (the model holds no loss pool).
+    tax = tau x max(profit - s x eligible R&D, 0): profit is the year's total (pre-tax) profit, after R&D
+    expenses. The super-deduction's base is the firm's R&D expenses (研究开发费用, its accounts or tax R&D
+    sub-ledger), a share ``rd_concept_ratio`` of the reported S&T spending the model holds (the same drawn factor
+    that maps rd_intensity to its published concept; uncertainty.md section 4). The year's tau and s are the means
+    of the quarters' (quarters carry nearly equal R&D). A loss-maker pays nothing and its unused deduction is not
+    carried forward (the model holds no loss pool).
     """
     # quarters under the same tax rules are evaluated once
     rules = Counter(tuple((k, float(q[k])) for k in TAX_LEVERS) for q in quarters)
     s = sum(w * super_deduction(firms, dict(r), p) for r, w in rules.items()) / len(quarters)
     tau = sum(w * tax_rate(firms.hte, dict(r), p) for r, w in rules.items()) / len(quarters)
-    return tau * np.maximum(firms.y_profit - s * firms.y_rd_reported, 0.0)
+    eligible = p["rd_concept_ratio"] * firms.y_rd_reported
+    return tau * np.maximum(firms.y_profit - s * eligible, 0.0)
 
 
 def book_taxes(
