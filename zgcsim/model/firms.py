@@ -76,6 +76,8 @@ FIELDS: dict[str, Any] = {
     "y_contracts": np.float64,
     "y_energy": np.float64,
     "y_vc": np.float64,
+    "y_tax": np.float64,  # corporate income tax due for the year, 亿元 (set at year end, model/fiscal.py)
+    "y_tax_2017_rules": np.float64,  # the same firm's tax under the 2017 tax rules, 亿元
 }
 YEARLY = tuple(name for name in FIELDS if name.startswith("y_"))
 ORIGINS = ("incumbent", "de_novo", "spin_off", "returnee_founder", "incubator_graduate")
