@@ -74,7 +74,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
         file=sys.stderr,
     )
     started = time.perf_counter()
-    table, inputs = runner.run_many(
+    table, inputs, parks = runner.run_many(
         scenarios,
         args.replicates,
         args.seed,
@@ -99,7 +99,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
             "discrepancy": disc.manifest_entry() if disc else "none: value is the simulator's output",
         },
     )
-    write_results(out, table, inputs, manifest)
+    write_results(out, table, inputs, manifest, parks)
     print(f"zgcsim: {runs} runs in {wall:.1f} s; results in {out}", file=sys.stderr)
     if not args.quiet:
         _print_attainment(out)

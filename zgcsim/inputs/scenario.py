@@ -78,6 +78,8 @@ class Scenario:
     events: tuple[Event, ...]
     uncertain_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     uncertain_sources: Mapping[str, str] = field(default_factory=dict)
+    # lever -> park key -> dated values set for that park (levers.PARK_LEVERS only)
+    park_lever_changes: Mapping[str, Mapping[str, tuple[LeverChange, ...]]] = field(default_factory=dict)
 
     def lever(self, name: str, on: dt.date) -> float:
         """Return the value of lever ``name`` in force on date ``on`` (before 2018: the lever's own history)."""
@@ -91,6 +93,28 @@ class Scenario:
     def levers_on(self, on: dt.date) -> dict[str, float]:
         """Return every lever's value in force on date ``on``."""
         return {name: self.lever(name, on) for name in lever_catalogue.BY_NAME}
+
+    def park_levers_on(self, on: dt.date) -> dict[str, np.ndarray]:
+        """Return each park lever's value in every park (in ``parks.PARK_KEYS`` order) in force on ``on``.
+
+        A park without its own dated value in force takes the zone's value: as it is for rates and scales, and
+        its share of the zone total (its 2017 firm share, data/parks.csv) for ``levers.PARK_TOTAL_LEVERS``.
+        """
+        from zgcsim.inputs.parks import PARKS
+
+        values = {}
+        for name in lever_catalogue.PARK_LEVERS:
+            zone = self.lever(name, on)
+            if name in lever_catalogue.PARK_TOTAL_LEVERS:
+                by_park = np.array([zone * park.firm_share for park in PARKS])
+            else:
+                by_park = np.full(len(PARKS), zone)
+            for key, changes in self.park_lever_changes.get(name, {}).items():
+                in_force = [c for c in changes if c.start <= on]
+                if in_force:
+                    by_park[[park.key for park in PARKS].index(key)] = in_force[-1].value
+            values[name] = by_park
+        return values
 
     def fingerprint(self) -> str:
         """Return a SHA-256 of the scenario's files, child first, for manifests and caches."""

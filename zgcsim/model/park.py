@@ -20,7 +20,7 @@ from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.sectors import SECTORS
 from zgcsim.inputs.seeds import as_seed_sequence, stream
-from zgcsim.model import anchors, events, land, platforms, structure
+from zgcsim.model import anchors, events, land, parks, platforms, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
 from zgcsim.model.contracts import sell_contracts
@@ -68,6 +68,8 @@ STREAMS = (
     "platforms",
     "licensing",
     "common_shocks",
+    "parks",
+    "relocation",
 )
 LAST_DATA_YEAR = 2017  # the last year of the zone's record the model uses
 # the named random streams each stage of ``ParkModel.step`` draws from, in step order ("tto" serves stages 1 and 3)
@@ -75,7 +77,7 @@ STAGE_STREAMS = {
     "policy": ("tto", "common_shocks"),
     "year_start": (),
     "universities": ("tto", "licensing"),
-    "entry": ("entry",),
+    "entry": ("entry", "parks"),
     "investors": ("vc",),
     "rd_decisions": ("rd",),
     "knowledge": ("patents", "contracts"),
@@ -167,6 +169,10 @@ class ParkModel(mesa.Model):
         self.history: dict[int, dict[str, float]] = {}
 
         self.firms = build_firms(self.params, self.streams["population"], start_year)
+        self.park_levers = scenario.park_levers_on(dt.date(start_year, 12, 31))
+        self.park_shares = parks.assign_start(self.firms, self.params, self.streams["parks"])
+        self.space = parks.ParkSpace(self.firms, self.params, self.levers, self.park_levers)
+        self.park_history: dict[int, np.ndarray] = {}  # year -> the parks' table (model/parks.py)
         self.next_uid = int(self.firms.uid.max()) + 1
         self.institutions: list[University] = build_institutions(
             self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
@@ -200,6 +206,7 @@ class ParkModel(mesa.Model):
             self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.params, self.streams["listing"]
         )
         self.history[start_year] = compute_all(self)
+        self.park_history[start_year] = parks.park_table(self.firms, self.space)
         self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
         self.running = start_year < end_year  # Mesa's flag: stepping stops once the end year is done
 
@@ -211,6 +218,11 @@ class ParkModel(mesa.Model):
         ctx.origin_step = 4 * (self.origin_year - self.start_year)
         ctx.common_growth = self.common_growth
         return ctx
+
+    @property
+    def area_km2(self) -> float:
+        """The zone's area: the sum of the parks' areas (``park_area`` scaled by the parks' area changes)."""
+        return parks.zone_area(self.levers, self.park_levers)
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
@@ -268,6 +280,7 @@ class ParkModel(mesa.Model):
                 self.params = structure.after_origin(self.params)
             self.common_growth = self.common_shocks.next_year(self.streams["common_shocks"])
         self.levers = self.policy_scenario.levers_on(middle)
+        self.park_levers = self.policy_scenario.park_levers_on(middle)
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
@@ -276,6 +289,7 @@ class ParkModel(mesa.Model):
             inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
             self.land.start_year(f, self.levers, self.params, self.base["revenue"])
+            self.space.start_year(f, self.levers, self.park_levers, self.params, self.year > self.origin_year)
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
             self.gi1000_cutoff_usd_m *= 1 + growth
         ctx.congestion = self.land.congestion
@@ -301,6 +315,9 @@ class ParkModel(mesa.Model):
         f = self.firms
         counts = entrant_counts(int(f.active.sum()), spinoffs, ctx)
         entrants = make_entrants(counts, f, self.next_uid, ctx)
+        entrants["park"] = parks.choose_parks(
+            entrants["sector"], self.space, self.params, self.park_shares["firm"], self.streams["parks"]
+        )
         first_new = len(f)
         f.append(entrants)
         self.next_uid += len(entrants["uid"])
@@ -355,6 +372,7 @@ class ParkModel(mesa.Model):
         self.patents_by_quarter[(self.year, self.quarter)] = int(f.patents_held[f.active].sum())
         if self.quarter == 4:
             self.history[self.year] = compute_all(self)
+            self.park_history[self.year] = parks.park_table(f, self.space)
             f.compact()
         self.datacollector.collect(self)
         self.running = self.year < self.end_year or self.quarter < 4
