@@ -1,10 +1,18 @@
 """The zone as 16 sub-parks: every results folder has parks.parquet, and the parks add up to the zone."""
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from zgcsim.inputs.parks import PARK_KEYS, PARKS, TOTAL_AREA_KM2
-from zgcsim.model.parks import PARK_INDICATORS
+from zgcsim.inputs.parameters import defaults
+from zgcsim.inputs.parks import CENTRAL, PARK_KEYS, PARKS, TOTAL_AREA_KM2
+from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.model.parks import PARK_INDICATORS, ParkSpace
+from zgcsim.model.relocation import relocate
+
+from conftest import make_firms
 
 PARK_KEYS_EXPECTED = [
     "haidian",
@@ -74,3 +82,86 @@ def test_park_sums_equal_the_zone_totals_every_year(folder):
         assert (sums[park_key] / expected - 1).abs().max() < 1e-9  # in fact exactly, up to rounding
     per_km2 = zone.xs("revenue_per_km2", level="indicator")["value"]
     assert ((sums["revenue"] / sums["area"]) / per_km2 - 1).abs().max() < 1e-9
+
+
+# ----- land, entry and relocation, on hand-built parks ------------------------------------------------------------
+def _space(employees_by_park, use):
+    """Two firms per park with the given park employees, and a ParkSpace at the given 2017 land use."""
+    p = defaults() | {"land_use_central_2017": use, "land_use_outer_2017": use}
+    n = len(PARK_KEYS)
+    firms = make_firms(
+        park=np.repeat(np.arange(n), 2).astype(np.int16),
+        employees=np.repeat(np.asarray(employees_by_park, float) / 2, 2),
+        sector=np.zeros(2 * n, np.int16),
+    )
+    return firms, p
+
+
+def _levers(**park_values):
+    scenario = resolve_scenario("no_new_policy")
+    on = dt.date(2019, 3, 1)
+    park_levers = scenario.park_levers_on(on)
+    for name, value in park_values.items():
+        park_levers[name] = np.asarray(value, float)
+    return scenario.levers_on(on), park_levers
+
+
+def test_congestion_is_zero_below_capacity_grows_above_it_and_renewal_lowers_it():
+    n = len(PARK_KEYS)
+    firms, p = _space([1000.0] * n, 0.8)
+    levers, park_levers = _levers(land_renewal=np.zeros(n))
+    space = ParkSpace(firms, p, levers, park_levers)
+    space.start_year(firms, levers, park_levers, p, past_origin=False)
+    assert (space.drag == 0).all() and space.use == pytest.approx(0.8)
+    firms.employees *= 2.5  # use 2.0: the drag is land_congestion x log 2
+    space.start_year(firms, levers, park_levers, p, past_origin=False)
+    assert space.drag == pytest.approx(p["land_congestion"] * np.log(2.0))
+    renewal = np.zeros(n)
+    renewal[0] = 0.1
+    renewed = _levers(land_renewal=renewal)
+    space.start_year(firms, renewed[0], renewed[1], p, past_origin=False)
+    assert space.drag[0] < space.drag[1]
+
+
+def test_the_central_parks_lose_capacity_after_the_origin_as_strongly_as_the_headcount_regime():
+    n = len(PARK_KEYS)
+    firms, p = _space([1000.0] * n, 0.9)
+    levers, park_levers = _levers(land_renewal=np.zeros(n))
+    for regime, expect_cut in ((0.0, False), (0.9, True)):
+        space = ParkSpace(firms, p | {"headcount_regime": regime}, levers, park_levers)
+        before = space.capacity.copy()
+        space.start_year(firms, levers, park_levers, p | {"headcount_regime": regime}, past_origin=True)
+        central = CENTRAL
+        assert space.capacity[~central] == pytest.approx(before[~central])
+        assert (space.capacity[central] < before[central]).all() == expect_cut
+
+
+def test_firms_of_a_full_park_move_within_the_zone_to_a_partner_park_or_out_and_the_rest_stay():
+    n = len(PARK_KEYS)
+    firms, p = _space([1000.0] * n, 0.5)
+    levers, park_levers = _levers(land_renewal=np.zeros(n))
+    space = ParkSpace(firms, p, levers, park_levers)
+    firms.employees[:2] *= 4.0  # park 0 now at land use 2.0
+    p = p | {"relocation_rate": 1.0}
+    moves = relocate(firms, space, park_levers, p, np.random.default_rng(3))
+    assert moves[0].sum() >= 1 and moves[1:].sum() == 0  # only the full park loses firms
+    assert firms.active.sum() + moves[0, 1:].sum() >= len(firms) - moves[0, 1:].sum()
+    assert space.use[0] < 2.0
+    total_before = 1000.0 * n + 3000.0
+    staying = firms.employees[firms.active].sum()
+    assert staying <= total_before  # nobody is created by moving
+
+
+def test_support_for_moves_keeps_more_movers_in_the_zone():
+    n = len(PARK_KEYS)
+    kept = {}
+    for support in (0.0, 3.0):
+        counts = np.zeros(3)
+        for seed in range(30):
+            firms, p = _space([1000.0] * n, 0.5)
+            levers, park_levers = _levers(land_renewal=np.zeros(n), relocation_support=np.full(n, support))
+            space = ParkSpace(firms, p, levers, park_levers)
+            firms.employees[:2] *= 4.0
+            counts += relocate(firms, space, park_levers, p | {"relocation_rate": 1.0}, np.random.default_rng(seed))[0]
+        kept[support] = counts[0] / counts.sum()
+    assert kept[3.0] > kept[0.0]

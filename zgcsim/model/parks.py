@@ -16,6 +16,7 @@ import numpy as np
 
 from zgcsim.inputs.levers import BY_NAME as LEVERS
 from zgcsim.inputs.parks import AREAS_KM2, CENTRAL, PARKS, TOTAL_AREA_KM2, industry_matrix
+from zgcsim.model.entry import INCUBATOR
 from zgcsim.model.firms import FirmTable
 
 N_PARKS = len(PARKS)
@@ -184,6 +185,19 @@ def choose_parks(
     cumulative = np.cumsum(weights, axis=1)
     u = rng.random(len(sectors))
     return np.minimum((u[:, None] > cumulative[sectors]).sum(axis=1), N_PARKS - 1).astype(np.int16)
+
+
+def place_incubator_graduates(
+    entrants: dict[str, np.ndarray], park_levers: Mapping[str, np.ndarray], rng: np.random.Generator
+) -> None:
+    """Incubator graduates settle in the parks of their incubators (stream ``parks``).
+
+    In proportion to each park's ``incubator_capacity``; other entrants keep the park they chose.
+    """
+    graduates = np.flatnonzero(entrants["origin"] == INCUBATOR)
+    capacity = park_levers["incubator_capacity"]
+    if len(graduates) and capacity.sum() > 0:
+        entrants["park"][graduates] = rng.choice(N_PARKS, size=len(graduates), p=capacity / capacity.sum())
 
 
 def park_table(firms: FirmTable, space: ParkSpace) -> np.ndarray:
