@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zgcsim.errors import UserInputError
 from zgcsim.inputs.parameters import defaults
 from zgcsim.inputs.parks import CENTRAL, PARK_KEYS, PARKS, TOTAL_AREA_KM2
-from zgcsim.inputs.scenario import resolve_scenario
+from zgcsim.inputs.scenario import load_scenario, resolve_scenario
 from zgcsim.model.parks import PARK_INDICATORS, ParkSpace
 from zgcsim.model.relocation import relocate
+from zgcsim.running.runs import run_replicate
 
 from conftest import make_firms
 
@@ -165,3 +167,68 @@ def test_support_for_moves_keeps_more_movers_in_the_zone():
             counts += relocate(firms, space, park_levers, p | {"relocation_rate": 1.0}, np.random.default_rng(seed))[0]
         kept[support] = counts[0] / counts.sum()
     assert kept[3.0] > kept[0.0]
+
+
+# ----- the per-park scenario format ---------------------------------------------------------------------------------
+def _scenario(tmp_path, name, body, parent="action_plan"):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nparent = "{parent}"\n{body}', encoding="utf-8")
+    return load_scenario(path)
+
+
+def test_an_unknown_park_name_is_refused_with_the_closest_valid_one(tmp_path):
+    with pytest.raises(UserInputError, match=r"unknown park 'haidain' \(did you mean 'haidian'\?\)") as err:
+        _scenario(tmp_path, "typo", "[levers.land_renewal]\ndefault = 0.02\nhaidain = 0.01\n")
+    assert "levers.land_renewal.haidain" in str(err.value)
+    with pytest.raises(UserInputError, match=r"did you mean 'daxing_yizhuang'"):
+        _scenario(tmp_path, "typo2", "[levers.relocation_support]\ndaxing_yizhuan = { 2019-01-01 = 1 }\n")
+    with pytest.raises(UserInputError, match=r"outside the bounds"):
+        _scenario(tmp_path, "bounds", "[levers.land_renewal]\nchangping = 0.5\n")
+    with pytest.raises(UserInputError, match=r"unknown key"):  # a lever that is not per park takes no park
+        _scenario(tmp_path, "notpark", "[levers.tto_funded]\nvalues = { 2019-01-01 = 10 }\nhaidian = 3\n")
+
+
+def test_a_park_takes_its_own_value_else_the_default_and_an_omitted_park_keeps_its_parents(tmp_path):
+    parent = _scenario(tmp_path, "p", "[levers.land_renewal]\ndefault = 0.02\nhaidian = { 2019-01-01 = 0.005 }\n")
+    child = _scenario(tmp_path, "c", "[levers.land_renewal]\nvalues = { 2020-01-01 = 0.03 }\nchangping = 0.06\n", "p")
+    h, c, s = PARK_KEYS.index("haidian"), PARK_KEYS.index("changping"), PARK_KEYS.index("shunyi")
+    early, late = child.park_levers_on(dt.date(2018, 6, 1)), child.park_levers_on(dt.date(2021, 6, 1))
+    assert early["land_renewal"][[h, c, s]].tolist() == [0.02, 0.06, 0.02]  # haidian's own starts in 2019
+    assert late["land_renewal"][[h, c, s]].tolist() == [0.005, 0.06, 0.03]  # haidian kept from the parent
+    assert parent.park_levers_on(dt.date(2021, 6, 1))["land_renewal"][c] == 0.02
+    total = child.park_levers_on(dt.date(2021, 6, 1))["incubator_capacity"]  # action_plan's 300, shared out
+    assert total.sum() == pytest.approx(300.0)
+
+
+def test_the_library_spatial_scenarios_validate():
+    outer = resolve_scenario("spatial_outer_parks")
+    renewal = outer.park_levers_on(dt.date(2020, 6, 1))["land_renewal"]
+    assert (renewal[CENTRAL] == 0.01).all() and (renewal[~CENTRAL] == 0.032).all()
+    partner = resolve_scenario("spatial_partner_parks")
+    assert partner.park_levers_on(dt.date(2020, 6, 1))["partner_park_capacity"].sum() == pytest.approx(600.0)
+    assert outer.question and partner.question
+
+
+# ----- paired runs ----------------------------------------------------------------------------------------------------
+def test_renewal_in_one_park_raises_its_revenue_per_km2_more_than_the_others(tmp_path):
+    """Paired runs: Changping renewing 10 % of its floor space a year against no_new_policy.
+
+    The other parks are compared together (their revenue over their area): with a small population a tiny
+    park holds a handful of firms and its own ratio is mostly chance.
+    """
+    changping = PARK_KEYS.index("changping")
+    renewed = _scenario(tmp_path, "renew_changping", "[levers.land_renewal]\nchangping = 0.1\n", "no_new_policy")
+    base = resolve_scenario("no_new_policy")
+    own, rest = [], []
+    for replicate in range(3):
+        revenue, area = [], []
+        for scenario in (base, renewed):
+            _, _, parks = run_replicate(scenario, 5, replicate, {"n_firms_2017": 3000}, calibration=None)
+            final = parks[parks["year"] == 2022].pivot(index="park", columns="indicator", values="value")
+            final = final.reindex(list(PARK_KEYS))
+            revenue.append(final["revenue"].to_numpy())
+            area.append(final["area"].to_numpy())
+        own.append(np.log((revenue[1][changping] / area[1][changping]) / (revenue[0][changping] / area[0][changping])))
+        others = np.arange(len(PARK_KEYS)) != changping
+        rest.append(np.log(revenue[1][others].sum() / revenue[0][others].sum()))  # areas unchanged
+    assert np.mean(own) > 0 and np.mean(own) > np.mean(rest)
