@@ -25,6 +25,7 @@ def grant_lag(params: Mapping[str, float]) -> int:
 FIELDS: dict[str, Any] = {
     "uid": np.int64,
     "sector": np.int16,
+    "park": np.int16,  # index into inputs.parks.PARKS (model/parks.py)
     "age": np.float64,  # years
     "manufacturer": np.bool_,  # at least half of revenue from manufacturing (super-deduction 2021 rule)
     "revenue": np.float64,  # 亿元 per year, current annualised rate
