@@ -126,7 +126,7 @@ def runs() -> pd.DataFrame:
         with_levers(base, {"tto_funded": 20, "tto_subsidy": 5}, name="tto_20"),
         with_levers(base, {"tto_funded": 60, "tto_subsidy": 5}, name="tto_60"),
     ]
-    table, _ = run_many(scenarios, 3, SEED, workers=1, parameter_values=SMALL, progress=False)
+    table, _, _ = run_many(scenarios, 3, SEED, workers=1, parameter_values=SMALL, progress=False)
     return table
 
 

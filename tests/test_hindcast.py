@@ -282,8 +282,8 @@ def test_run_applies_the_discrepancy_to_value_and_keeps_model_value(tmp_path):
     disc = load_discrepancy(path)
     runs = {}
     for name in ("no_new_policy", "action_plan"):
-        with_d, _ = run_replicate(resolve_scenario(name), 11, 0, {"n_firms_2013": 2500.0}, None, disc)
-        without, _ = run_replicate(resolve_scenario(name), 11, 0, {"n_firms_2013": 2500.0}, None, None)
+        with_d, _, _ = run_replicate(resolve_scenario(name), 11, 0, {"n_firms_2013": 2500.0}, None, disc)
+        without, _, _ = run_replicate(resolve_scenario(name), 11, 0, {"n_firms_2013": 2500.0}, None, None)
         assert (without["value"] == without["model_value"]).all()
         assert with_d["model_value"].tolist() == without["model_value"].tolist()  # the simulator is untouched
         runs[name] = with_d

@@ -18,6 +18,7 @@ def _state(firms, **kw):
         institutions=[SimpleNamespace(tto=True), SimpleNamespace(tto=False), SimpleNamespace(tto=True)],
         year=2020,
         levers={"park_area": 500.0},
+        area_km2=500.0,  # the sum of the parks' areas
         params=defaults(),
         standards_created=412,
         entrants_year=7,

@@ -74,7 +74,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
         file=sys.stderr,
     )
     started = time.perf_counter()
-    table, inputs = runner.run_many(
+    table, inputs, parks = runner.run_many(
         scenarios,
         args.replicates,
         args.seed,
@@ -99,7 +99,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
             "discrepancy": disc.manifest_entry() if disc else "none: value is the simulator's output",
         },
     )
-    write_results(out, table, inputs, manifest)
+    write_results(out, table, inputs, manifest, parks)
     print(f"zgcsim: {runs} runs in {wall:.1f} s; results in {out}", file=sys.stderr)
     if not args.quiet:
         _print_attainment(out)
@@ -182,7 +182,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         sc = load_scenario(path)
         changed = sum(len(v) for v in sc.lever_changes.values())
-        print(f"{path}: ok ({sc.name}: {changed} dated lever value(s), {len(sc.events)} event(s))")
+        by_park = sum(len(v) for parks in sc.park_lever_changes.values() for v in parks.values())
+        per_park = f", {by_park} dated park value(s)" if by_park else ""
+        print(f"{path}: ok ({sc.name}: {changed} dated lever value(s){per_park}, {len(sc.events)} event(s))")
     return 0
 
 
@@ -205,7 +207,8 @@ def _cost_lines(lever_name: str) -> str:
 
 
 def _cmd_levers(_args: argparse.Namespace) -> int:
-    from zgcsim.inputs.levers import LEVERS
+    from zgcsim.inputs.levers import LEVERS, PARK_LEVERS, PARK_TOTAL_LEVERS
+    from zgcsim.inputs.parks import PARKS
 
     for lever in LEVERS:
         tasks = ",".join(str(t) for t in lever.tasks)
@@ -215,6 +218,19 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
             f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
             f"{_cost_lines(lever.name)}"
         )
+        if lever.name in PARK_LEVERS:
+            share = (
+                "the zone value is a total, shared out by the parks' 2017 firm shares; a park's value is its own"
+                if lever.name in PARK_TOTAL_LEVERS
+                else "a park without its own value takes the zone value"
+            )
+            print(f"    Per park: [levers.{lever.name}] default = {{ 2018-01-01 = ... }}, haidian = {{ ... }}; {share}")
+    parks = ", ".join(f"{p.key} {p.name_zh}" for p in PARKS)
+    print(
+        "\nPer-park form (park levers only): next to 'values' (or its synonym 'default'), a park key with a dated "
+        "table or a plain number (from 2018-01-01); an omitted park keeps its parent's setting; an unknown park "
+        f"name is refused with the closest valid one.\nParks: {parks}"
+    )
     return 0
 
 
@@ -239,6 +255,9 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
             if (c.reason, c.reference) != said and (c.reason or c.reference):
                 print(f"         why: {c.reason or '-'}; reference: {c.reference or '-'}")
                 said = (c.reason, c.reference)
+        for park, changes in sc.park_lever_changes.get(lever.name, {}).items():
+            for c in changes:
+                print(f"      {park}: -> {c.value:g} from {c.start} ({c.source})")
     for e in sc.events:
         scope = f" sectors {','.join(e.sectors)}" if e.sectors else " all sectors"
         size = f", {e.firms} largest firms" if e.kind == "export_control" else f" for {e.quarters} quarter(s)"

@@ -78,7 +78,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     lever_values = dict(task.lever_values)
     seed_index = task.replicate if task.seed_index is None else task.seed_index
     try:
-        table, drawn = run_replicate(
+        table, drawn, _parks = run_replicate(
             hold_levers(task.scenario, lever_values),
             task.root_seed,
             seed_index,

@@ -33,6 +33,7 @@ class ParkState(Protocol):
     entrants_year: int
     gi1000_cutoff_usd_m: float
     fiscal: dict[str, float]  # the year's cost of each costed lever, 亿元 (model/fiscal.py)
+    area_km2: float  # the zone's area: the sum of the parks' areas
 
 
 def on_global_list(state: ParkState) -> np.ndarray:
@@ -101,7 +102,7 @@ _COMPUTE: dict[str, Callable[[ParkState], float]] = {
     "profit_margin": lambda s: 100.0 * s.firms.y_profit.sum() / s.firms.y_revenue.sum(),
     "labour_productivity": lambda s: 1e4 * s.firms.y_value_added.sum() / _employees(s),
     "revenue_per_employee": lambda s: 1e4 * s.firms.y_revenue.sum() / _employees(s),
-    "revenue_per_km2": lambda s: s.firms.y_revenue.sum() / s.levers["park_area"],
+    "revenue_per_km2": lambda s: s.firms.y_revenue.sum() / s.area_km2,
     "energy_per_10k_va": lambda s: s.firms.y_energy.sum() / (1e4 * s.firms.y_value_added.sum()),
     "listed_companies": lambda s: float(s.firms.listed[s.firms.active].sum()),
     "pillar_clusters": lambda s: float(pillar_cluster_mask(s).sum()),

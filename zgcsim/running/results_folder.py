@@ -144,10 +144,16 @@ def prepare_output(out: Path, force: bool) -> None:
         raise UserInputError("already holds results; choose another --out or pass --force", path=out, key="--out")
 
 
-def write_results(out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest: dict[str, Any]) -> None:
-    """Write the results folder atomically: build it beside ``out``, then move it into place."""
+def write_results(
+    out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest: dict[str, Any], parks: pd.DataFrame
+) -> None:
+    """Write the results folder atomically: build it beside ``out``, then move it into place.
+
+    ``parks`` is the tidy parks table of ``run_many`` (parks.parquet: every park every year).
+    """
     with atomic.staged_folder(out) as staging:
         table.to_parquet(staging / "indicators.parquet", index=False)
+        parks.to_parquet(staging / "parks.parquet", index=False)
         inputs.to_parquet(staging / "uncertain_inputs.parquet", index=False)
         summarise(table).to_csv(staging / "summary.csv", index=False)
         attainment(table).to_csv(staging / "attainment.csv", index=False)
