@@ -215,3 +215,13 @@ def test_levers_command_shows_each_unit_cost_and_its_source(capsys):
     assert "unit cost cost_tto_office = 0.006 亿元 per funded office-year" in out
     assert "costs.md row 3" in out and "costs.md row 11" in out
     assert out.count("Cost (tax expenditure") == 4 and "Cost: none counted" in out
+
+
+def test_run_table_ends_with_each_scenarios_five_year_cost(small_results, capsys):
+    from zgcsim import cli
+
+    cli._print_attainment(small_results)
+    out = capsys.readouterr().out.splitlines()
+    at = out.index(next(line for line in out if line.startswith("fiscal_cost, five years 2018-2022")))
+    assert out[at + 1].split()[:2] == ["no_new_policy", "0"]
+    assert out[at + 2].split()[0] == "action_plan" and float(out[at + 2].split()[1].replace(",", "")) > 0

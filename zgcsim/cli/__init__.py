@@ -138,6 +138,10 @@ def _print_attainment(out: Path) -> None:
                     f"  P {r.diff_p:+.2f} [{r.diff_p_low:+.2f}, {r.diff_p_high:+.2f}]"
                 )
             print(line)
+    costs = pd.read_csv(out / "costs_summary.csv")
+    print("\nfiscal_cost, five years 2018-2022, 亿元 relative to the 2017 rules: median [5-95 % of runs] (costs.csv)")
+    for r in costs[costs["lever"] == "fiscal_cost"].itertuples():
+        print(f"  {r.scenario:<24} {_number(r.p50):>9} [{_number(r.p05)} - {_number(r.p95)}]")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
