@@ -22,6 +22,7 @@ from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
 from zgcsim.model.park import ParkModel
 from zgcsim.running.executors import Workers
+from zgcsim.running.memory import release_run_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,7 +125,9 @@ def run_loop(
 
 
 def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float]]:
-    return run_replicate(*task)
+    result = run_replicate(*task)
+    release_run_memory()
+    return result
 
 
 def run_many(
