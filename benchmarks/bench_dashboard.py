@@ -149,19 +149,35 @@ def main() -> None:
             for stamp, text in timeline:
                 print(f"  {stamp - changed_at:6.2f}  {text}")
             print(f"server log (wall-clock stamps; change made at {changed_at:.3f}):")
-            for line in log.read_text().splitlines():
-                if "live job" in line:
-                    stamps = {
-                        k: float(v) for k, v in re.findall(r"(created at|task started at|shown at) ([\d.]+)", line)
-                    }
-                    print(f"  {line}")
-                    if stamps and stamps.get("task started at", 0) >= changed_at - 1:
-                        print(
-                            "    after the change: task started {:.2f} s, job created {:.2f} s, last snapshot set "
-                            "{:.2f} s".format(
-                                *(stamps[k] - changed_at for k in ("task started at", "created at", "shown at"))
-                            )
-                        )
+            lines = [line for line in log.read_text().splitlines() if "live job" in line]
+            for line in lines:
+                print(f"  {line}")
+            tail = lines[-1].split("per run)", 1)[1]
+            stamps = {k.strip(): float(v) for k, v in re.findall(r"([a-z ]+) at ([\d.]+)", tail)}
+            runs_line = re.search(r"(\d+) runs .* model ([\d.]+) s in workers \(([\d.]+) s per run", lines[-1])
+            shown = [s for s, text in timeline if text.startswith("100 of 100")]
+            print("breakdown of what_if_seconds (from the change):")
+            marks = [
+                ("page event -> live task started (Solara re-render, effect)", "task started"),
+                ("task started -> runs submitted (pool check, scenario file, cache key)", "submitted"),
+                ("runs submitted -> first result", "first"),
+                ("first result -> last result (model runs on the pool)", "last"),
+                ("last result -> table set in the session (snapshot, table)", "shown"),
+            ]
+            previous = changed_at
+            for label, key in marks:
+                if key in stamps:
+                    print(f"  {label:<72} {stamps[key] - previous:6.2f}")
+                    previous = stamps[key]
+            if shown:
+                print(f"  {'table set -> browser shows 100 of 100 paired runs':<72} {shown[0] - previous:6.2f}")
+            print(f"  {'-> fan chart of 100 pairs shown (total)':<72} {what_if:6.2f}")
+            if runs_line:
+                runs, model = int(runs_line.group(1)), float(runs_line.group(2))
+                print(
+                    f"  model: {runs} runs, {model:.1f} s in workers ({float(runs_line.group(3)):.3f} s per run), "
+                    f"{model / 2:.1f} s on 2 cores if perfectly shared"
+                )
             print(f"cores: {os.cpu_count()}; model scale: {'3 000 firms (quick)' if args.quick else 'full'}")
         finally:
             server.terminate()

@@ -67,6 +67,20 @@ def test_cache_hits_on_the_same_key_and_misses_when_code_seed_replicates_or_para
     )
 
 
+def test_code_version_changes_with_any_source_or_data_file(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "model").mkdir(parents=True)
+    (package / "model" / "park.py").write_text("STEP = 1\n")
+    (package / "data.toml").write_text("a = 1\n")
+    before = live.tree_hash(package)
+    (package / "model" / "park.py").write_text("STEP = 2\n")
+    assert live.tree_hash(package) != before
+    (package / "model" / "park.py").write_text("STEP = 1\n")
+    assert live.tree_hash(package) == before
+    (package / "data.toml").write_text("a = 2\n")
+    assert live.tree_hash(package) != before
+
+
 def test_memory_cache_keeps_the_most_recent_ensembles(scenarios):
     cache = live.EnsembleCache(None, capacity=2)
     keys = [live.ensemble_key(scenarios[0], seed, 4, QUICK) for seed in (1, 2, 3)]

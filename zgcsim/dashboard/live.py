@@ -55,13 +55,15 @@ CACHE_FOLDER = "live-cache"  # under the dashboard's results root; file names ar
 @cache
 def code_version() -> str:
     """A SHA-256 of the package's source and data files: any change to the code or its data is a new version."""
-    root = Path(zgcsim.__file__).resolve().parent
+    return tree_hash(Path(zgcsim.__file__).resolve().parent)
+
+
+def tree_hash(root: Path) -> str:
+    """A SHA-256 of every file's path and bytes below ``root`` (compiled ``.pyc`` files left out)."""
     digest = hashlib.sha256()
-    files = sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix not in {".pyc"} and "__pycache__" not in p.parts
-    )
+    files = sorted(p for p in Path(root).rglob("*") if p.is_file() and p.suffix != ".pyc")
     for path in files:
-        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -448,19 +450,13 @@ def live_scenarios(
 
 
 def describe(job: LiveJob) -> str:
-    """One log line on a finished (or stopped) job: runs, cache hits and where its time went (wall-clock stamps)."""
-    times = job.times
-    base = times["created"]
-
-    def since(stamp: str) -> str:
-        return f"{times[stamp] - base:.2f}" if stamp in times else "-"
-
+    """One log line on a job: its runs, cache hits, the model's seconds in the workers and wall-clock stamps."""
     runs = len(job.run_seconds)
+    stamps = ", ".join(f"{name} at {stamp:.3f}" for name, stamp in job.times.items())
     return (
         f"live job {job.number}: {runs} runs ({len(job._cached)} of {len(job.scenarios)} ensembles cached), "
-        f"model {sum(job.run_seconds):.1f} s in workers ({sum(job.run_seconds) / max(runs, 1):.3f} s per run); "
-        f"seconds after start: submitted {since('submitted')}, first result {since('first')}, last {since('last')}; "
-        f"created at {base:.3f}"
+        f"model {sum(job.run_seconds):.2f} s in workers ({sum(job.run_seconds) / max(runs, 1):.3f} s per run); "
+        f"{stamps}"
     )
 
 
