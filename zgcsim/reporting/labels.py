@@ -235,6 +235,34 @@ TEXT: dict[str, dict[str, str]] = {
     "download_png": {"zh": "下载图 (PNG)", "en": "Download chart (PNG)"},
     "quick_tag": {"zh": "快速试算", "en": "quick test"},
     "runs_tag": {"zh": "{n} 次运行", "en": "{n} runs"},
+    "live_card": {"zh": "即时推演（{n} 次全规模配对运行）", "en": "Live what-if ({n} paired full-scale runs)"},
+    "live_switch": {
+        "zh": "即时推演：改动杠杆后立即运行编辑后的情景（出发情景的结果已缓存）",
+        "en": "Live what-if: run the edited scenario as soon as a lever changes (the parent's runs are cached)",
+    },
+    "live_help": {
+        "zh": "每格：实现概率 ± 蒙特卡洛标准误与 2022 年中位数；变化列为逐次配对的概率变化 [95% 区间] 与中位差"
+        "（5%-95%）。表格随运行完成逐步更新，新的改动会停止尚未开始的运行。",
+        "en": "Each cell: P ± Monte Carlo standard error, and the 2022 median; the change column: the paired change "
+        "in P [95 % interval] and the median run-by-run difference (5-95 %). The table fills in as runs finish; a "
+        "new change stops the runs not yet started.",
+    },
+    "live_parent": {"zh": "出发情景 · {n} 次运行", "en": "Parent · {n} runs"},
+    "live_edit": {"zh": "编辑后 · {n} 次配对运行", "en": "Edited · {n} paired runs"},
+    "live_delta": {"zh": "变化（配对）", "en": "Change (paired)"},
+    "live_progress": {"zh": "已完成 {done} / {total} 次配对运行", "en": "{done} of {total} paired runs"},
+    "live_parent_progress": {
+        "zh": "正在运行并缓存出发情景：{done} / {total}",
+        "en": "Running and caching the parent: {done} of {total}",
+    },
+    "live_parent_done": {
+        "zh": "出发情景的 {total} 次运行已缓存；改动一个杠杆即可看到配对结果。",
+        "en": "The parent's {total} runs are cached; change a lever to see the paired result.",
+    },
+    "live_busy": {
+        "zh": "本服务器的即时推演已满，请稍后再试。",
+        "en": "This dashboard's live what-ifs are full; try again shortly.",
+    },
     "err_not_number": {"zh": "不是数字：{text}", "en": "not a number: {text}"},
     "err_bounds": {
         "zh": "{value} 超出范围 [{low}, {high}] {unit}",

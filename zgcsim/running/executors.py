@@ -57,18 +57,27 @@ class Workers:
     ``name`` says which kind of executor it is.
     """
 
-    def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        scheduler: str | None = None,
+        initializer: Callable[[int], None] = _exit_with_parent,
+    ) -> None:
         """Start the executor.
 
         Args:
             workers: local worker processes (1 or fewer: run in this process); ignored with ``scheduler``.
             scheduler: address of a Dask distributed scheduler (e.g. ``tcp://host:8786``) to run on instead.
+            initializer: run in each local worker as it starts, with this process's id; it must end the worker when
+                this process is gone (the default does only that; others call ``_exit_with_parent`` first and may
+                then load what every task needs, once per worker).
 
         Raises:
             UserInputError: Dask is not installed, the scheduler cannot be reached, or it has no workers.
         """
         self.client: Any = None
         self.pool: Executor | None = None
+        self.initializer = initializer
         if scheduler:
             self._connect(scheduler)
         elif workers > 1:
@@ -83,7 +92,7 @@ class Workers:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
+            initializer=self.initializer,
             initargs=(os.getpid(),),
         )
 
