@@ -23,6 +23,7 @@ from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
+from zgcsim.dashboard.optimisation import OptimisationCard
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import DEFAULT_PATH
@@ -445,6 +446,15 @@ def FanCard() -> None:
         solara.FileDownload(png, filename=f"fan_{current}_{lg}.png", label=t("download_png", lg), mime_type="image/png")
 
 
+def _load_point(base: str, point: str, values: dict[str, float]) -> None:
+    """Put a point of the optimisation front into the edit card: its base as parent, its levers from 2018."""
+    if base in catalogue.library_names():
+        parent_name.set(base)
+    new_name.set(f"optimise_{point}")
+    from_year.set(2018)
+    lever_texts.set({name: f"{value:g}" for name, value in values.items()})
+
+
 @solara.component
 def Page() -> None:
     """The whole page: controls on the left, results on the right."""
@@ -472,3 +482,4 @@ def Page() -> None:
                 CompareCard()
                 EffectCard()
                 FanCard()
+                OptimisationCard(lg, _load_point)

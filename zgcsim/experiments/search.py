@@ -143,7 +143,7 @@ class SearchResult:
     wall_seconds: float = 0.0
     workers: int = 1
     executor: str = "in-process"
-    notes: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _distributions(levers: Sequence[str]) -> dict[str, Any]:
@@ -430,6 +430,7 @@ def run_search(
         wall_seconds=time.perf_counter() - started,
         workers=pool.workers,
         executor=pool.name,
+        settings=spec.settings(objective),
     )
 
 

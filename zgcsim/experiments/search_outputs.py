@@ -127,6 +127,7 @@ def write_outputs(out: Path, result: SearchResult, spec: SearchSpec, extra: dict
             load_scenario(path)  # a point that does not validate is a bug here, not a file for the user
             written.append(folder / path.name)
     summary = {
+        "settings": result.settings,
         "budget": spec.budget,
         "front": len(table),
         "runs_this_session": result.runs,
