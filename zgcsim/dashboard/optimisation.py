@@ -1,5 +1,4 @@
-"""The dashboard's optimisation card: the Pareto front of a ``zgcsim optimise`` folder, and any point loaded as an
-editable scenario.
+"""The dashboard's optimisation card: the front of a ``zgcsim optimise`` folder; any point loads as an edit.
 
 ``zgcsim dashboard --optimisation DIR`` sets ``ZGCSIM_DASHBOARD_OPTIMISATION``; the card reads that folder's
 ``pareto.csv`` and draws the brief's Pareto chart (``reporting.pareto``). Loading a point hands its base and lever

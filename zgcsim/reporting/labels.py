@@ -140,8 +140,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "每点为一个非劣政策组合（NSGA-II，每个组合{r}次模拟，所有组合共用相同随机数）；"
         "标注其偏离2017年最多的政策杠杆。空心点：用{r}次新种子模拟重估，以免“赢家诅咒”高估。",
         "en": "Each dot is a mix no other mix beats on both cost and targets (NSGA-II, {r} runs per mix, the same "
-        "random numbers for every mix), labelled with the levers it moves most from 2017. Open dots: re-estimated on {r} "
-        "fresh runs, so that the best of many noisy estimates does not look better than it is.",
+        "random numbers for every mix), labelled with the levers it moves most from 2017. Open dots: re-estimated "
+        "on {r} fresh runs, so that the best of many noisy estimates does not look better than it is.",
     },
     "least_cost_x": {
         "zh": "使该目标达成概率≥0.8的最低五年财政成本（亿元）",
