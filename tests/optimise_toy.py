@@ -46,3 +46,23 @@ def toy_spec(budget=48, replicates=1, seed=1, population=8, base="no_new_policy"
         target=target,
         parameter_values=(("n_firms_2017", 3000.0),),
     )
+
+
+@dataclass(frozen=True)
+class ToyCostPlanTargets:
+    """The plan's targets judged on the model's runs, with a toy cost (the sum of the levers' shares of their range).
+
+    For tests of the files and charts, which need real target keys and P values but no particular cost series.
+    """
+
+    name: str = "toy_cost_plan_targets"
+
+    def evaluate(self, table, levers):
+        from zgcsim.experiments.objectives import LIKELY, expected_shortfall, probabilities
+        from zgcsim.inputs.levers import BY_NAME
+        from zgcsim.inputs.targets import load_targets
+
+        final = table[table["year"] == 2022]
+        p = probabilities(final, load_targets())
+        cost = sum((v - BY_NAME[k].low) / (BY_NAME[k].high - BY_NAME[k].low) for k, v in levers.items())
+        return Evaluation(cost, sum(v >= LIKELY for v in p.values()), expected_shortfall(final, load_targets()), p)

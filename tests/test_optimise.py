@@ -215,3 +215,47 @@ def test_a_killed_search_resumes_to_the_same_front(tmp_path):
     assert len(runs[runs["scenario"] == SEARCH]) == 48  # nothing lost, nothing run twice
     pd.testing.assert_frame_equal(resumed.trials, clean.trials)
     pd.testing.assert_frame_equal(resumed.front, clean.front)
+
+
+@pytest.fixture(scope="module")
+def plan_targets_folder(tmp_path_factory):
+    """An optimisation folder with the plan's 16 targets judged on 3 000-firm runs (toy cost)."""
+    from optimise_toy import ToyCostPlanTargets
+
+    out = tmp_path_factory.mktemp("plan")
+    spec = toy_spec(budget=8, replicates=2, population=4)
+    spec = type(spec)(**{**spec.__dict__, "levers": ("tto_funded", "platform_support", "talent_programme")})
+    result = run_search(spec, ToyCostPlanTargets(), out, workers=1, progress=False)
+    write_outputs(out, result, spec, {})
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pareto_and_least_cost_charts_draw_the_front_in_both_languages(plan_targets_folder, lang):
+    from zgcsim.reporting.labels import lever_short, t
+    from zgcsim.reporting.pareto import least_cost_chart, load_optimisation, pareto_chart
+    from zgcsim.reporting.style import house_style
+
+    opt = load_optimisation(plan_targets_folder)
+    assert len(opt.front) >= 1 and len(opt.least_cost) >= 1
+    with house_style(lang):
+        front = pareto_chart(opt, lang)
+        least = least_cost_chart(opt, lang)
+        front.canvas.draw()
+        least.canvas.draw()
+    texts = " ".join(text.get_text() for text in front.axes[0].texts)
+    assert all(point in texts for point in opt.front["point"])  # every point labelled ...
+    assert any(lever_short(name, lang) in texts for name in opt.levers)  # ... with its main levers
+    assert front.axes[0].get_xlabel() == t("pareto_x", lang)
+    bars = least.axes[0].patches
+    assert len(bars) == len(opt.least_cost)
+
+
+def test_brief_with_optimisation_adds_the_two_pages(small_results, plan_targets_folder, tmp_path):
+    from zgcsim.reporting.brief import build_brief
+    from zgcsim.reporting.labels import t
+
+    files = build_brief(small_results, "en", tmp_path, optimisation=plan_targets_folder, progress=False)
+    assert t("pareto", "en") in files.pages and t("least_cost", "en") in files.pages
+    assert t("pareto", "en") in files.html.read_text(encoding="utf-8")
+    assert main(["brief", str(small_results), "--out", str(tmp_path), "--optimisation", str(tmp_path / "no")]) == 2

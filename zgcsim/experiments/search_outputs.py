@@ -71,10 +71,12 @@ def point_scenario(row: pd.Series, name: str, spec: SearchSpec, folder: Path) ->
     """
     trial = int(row["trial"])
     origin = f"zgcsim optimise on top of {spec.base.name}, trial {trial}, seed {spec.seed}"
+    zone = dict(spec.parameter_values).get("n_firms_2017")
+    runs = f"{spec.replicates} replicates per mix" + (f" of a {zone:.0f}-firm zone" if zone else "")
     likely = int(row["targets_likely"])
     recheck = row.get("targets_likely_recheck")
     question = (
-        f"Found by {origin} (NSGA-II over {len(spec.levers)} levers, {spec.replicates} replicates per mix): "
+        f"Found by {origin} (NSGA-II over {len(spec.levers)} levers, {runs}): "
         f"a five-year fiscal cost of {row['fiscal_cost']:.1f} 亿元 with {likely} target(s) at P >= {LIKELY:g}"
         + (f" ({int(recheck)} on fresh replicates)" if recheck is not None and pd.notna(recheck) else "")
         + (f"; constraint: P({spec.target}) >= {LIKELY:g}" if spec.target else "")
@@ -82,7 +84,7 @@ def point_scenario(row: pd.Series, name: str, spec: SearchSpec, folder: Path) ->
     )
     title = f"Search point {name[-2:]}: {row['fiscal_cost']:.0f} 亿元, {likely} targets likely"
     lines = [
-        f"# Written by zgcsim optimise: {origin}.",
+        f"# Written by {origin}.",
         f"name = {_toml_text(f'optimise_{name}')}",
         f"parent = {_toml_text(_parent(spec.base, folder))}",
         f"title = {_toml_text(title)}",

@@ -82,11 +82,13 @@ def pareto_chart(opt: Optimisation, lang: str) -> Figure:
     if not front.empty:
         x, y = front["fiscal_cost"].to_numpy(float), front["targets_likely"].to_numpy(float)
         ax.step(x, y, where="post", color=FRONT_COLOUR, linewidth=1, alpha=0.6)
-        ax.scatter(x, y, color=FRONT_COLOUR, zorder=3, label=t("pareto_search", lang))
-        if "targets_likely_recheck" in front:
+        if "targets_likely_recheck" in front:  # a wide ring under the dot, so both show where they coincide
             again = front["targets_likely_recheck"].to_numpy(float)
-            ax.scatter(x, again, facecolor="white", edgecolor=TARGET_COLOUR, zorder=3, label=t("pareto_recheck", lang))
             ax.vlines(x, np.minimum(y, again), np.maximum(y, again), color=TARGET_COLOUR, linewidth=0.8, alpha=0.7)
+            ax.scatter(
+                x, again, s=90, facecolor="white", edgecolor=TARGET_COLOUR, zorder=3, label=t("pareto_recheck", lang)
+            )
+        ax.scatter(x, y, s=25, color=FRONT_COLOUR, zorder=4, label=t("pareto_search", lang))
         for i, (_, row) in enumerate(front.iterrows()):
             ax.annotate(
                 f"{row['point']}: {main_levers(row, opt.levers, lang)}",
