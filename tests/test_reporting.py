@@ -288,6 +288,8 @@ def test_brief_headline_and_methods_content(briefs, small_results):
         assert str(manifest["root_seed"]) in text and manifest["git_commit"] in text
         assert "n_firms_2017" in text  # uncertain inputs and their ranges
     assert "zh-CN" in zh[:200]
+    # the headline's last row: each scenario's five-year fiscal cost, median [5-95 %]
+    assert "五年财政成本" in zh and "Five-year fiscal cost" in en
 
 
 @pytest.mark.slow

@@ -188,6 +188,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost_lines(lever_name: str) -> str:
+    """The fiscal-cost lines of ``zgcsim levers``: the cost rule, and each unit cost with its range and source."""
+    from zgcsim.inputs.parameters import BY_NAME as PARAMETERS
+    from zgcsim.model.fiscal import COST_BY_LEVER
+
+    item = COST_BY_LEVER.get(lever_name)
+    if item is None:
+        return "\n    Cost: none counted (no budget outlay or tax expenditure of its own)"
+    lines = [f"\n    Cost ({item.kind.replace('_', ' ')}, 亿元 a year relative to the 2017 rules): {item.rule}"]
+    for name in item.parameters:
+        p = PARAMETERS[name]
+        lines.append(
+            f"\n      unit cost {name} = {p.value:g} {p.unit} [{p.low:g}, {p.high:g}], drawn per replicate; "
+            f"source: {p.source}"
+        )
+    return "".join(lines)
+
+
 def _cmd_levers(_args: argparse.Namespace) -> int:
     from zgcsim.inputs.levers import LEVERS
 
@@ -197,6 +215,7 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
             f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}"
             f"{' (whole numbers)' if lever.whole else ''}; 2017: {lever.setting_2017:g}; plan tasks {tasks}\n"
             f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
+            f"{_cost_lines(lever.name)}"
         )
     return 0
 

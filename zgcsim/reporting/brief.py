@@ -31,6 +31,7 @@ from zgcsim.reporting.style import (
     unit_label,
 )
 from zgcsim.running import atomic
+from zgcsim.running.costs import five_year_costs
 
 HTML_DPI = 200  # embedded images: sharp on screen and in print, while keeping the file a few MB
 STATUS_COLOURS = {"met": "#D1E5F0", "at_risk": "#FDDBC7", "unlikely": "#F4A582"}
@@ -82,7 +83,32 @@ def headline_rows(results: inputs.Results, lang: str) -> list[dict[str, object]]
                     "status": tables.status(float(a["p_attain"])),
                 }
         rows.append(row)
-    return rows
+    cost = cost_row(results, lang)
+    return rows + ([cost] if cost else [])
+
+
+def cost_row(results: inputs.Results, lang: str) -> dict[str, object] | None:
+    """The headline's last row: each scenario's five-year fiscal cost, median [5-95 %] across runs, 亿元.
+
+    None for a results folder written before the model counted costs (no ``fiscal_cost`` series).
+    """
+    costs = five_year_costs(results.indicators)
+    if costs.empty:
+        return None
+    row: dict[str, object] = {
+        "number": "",
+        "key": "fiscal_cost",
+        "wording": t("fiscal_cost_row", lang),
+        "unit": unit_label("fiscal_cost", lang),
+        "baseline": "0",
+        "target": "-",
+    }
+    for s in results.scenarios:
+        values = costs.loc[costs["scenario"] == s, "cost"]
+        if len(values):
+            low, mid, high = (format_value(float(values.quantile(q))) for q in (0.05, 0.5, 0.95))
+            row[s] = {"text": f"{mid} [{low} - {high}]"}
+    return row
 
 
 def _png(fig: Figure) -> bytes:
@@ -118,7 +144,10 @@ def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Res
             fill: list[str | None] = [None] * 5
             for s in chunk:
                 v = row.get(s)
-                if isinstance(v, dict):
+                if isinstance(v, dict) and "text" in v:  # the cost row: one value across both columns
+                    cells += [str(v["text"]), ""]
+                    fill += [None] * 2
+                elif isinstance(v, dict):
                     st = v["status"]
                     cells += [format_value(v["median"]), f"{v['p']:.2f}  {STATUS_SYMBOLS[st]} {t(st, lang)}"]
                     fill += [None, STATUS_COLOURS[st]]
@@ -167,7 +196,9 @@ def _html_headline(rows: list[dict[str, object]], results: inputs.Results, lang:
         cells += [f'<td class="num">{html.escape(str(row["target"]))}</td>']
         for s in scen:
             v = row.get(s)
-            if isinstance(v, dict):
+            if isinstance(v, dict) and "text" in v:  # the cost row: one value across both columns
+                cells.append(f'<td class="num" colspan="2">{html.escape(str(v["text"]))}</td>')
+            elif isinstance(v, dict):
                 st = v["status"]
                 cells.append(f'<td class="num">{html.escape(format_value(v["median"]))}</td>')
                 cells.append(f'<td class="{st}">{v["p"]:.2f} {STATUS_SYMBOLS[st]} {html.escape(t(st, lang))}</td>')

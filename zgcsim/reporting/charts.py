@@ -470,6 +470,7 @@ VARIANCE_COLOURS = {
     "common_shocks": "#E6550D",
     "policy_effects": "#31A354",
     "concept_factors": "#F7B6D2",
+    "unit_costs": "#BCBD22",
     "discrepancy": "#756BB1",
     "chance_and_interactions": "#D9D9D9",
 }

@@ -68,6 +68,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
     },
     "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
+    "fiscal_cost_row": {
+        "zh": "五年财政成本（2018-2022年合计，相对2017年政策；中位数 [5-95%]）",
+        "en": "Five-year fiscal cost, 2018-2022 (relative to the 2017 policy; median [5-95 %])",
+    },
     "col_no": {"zh": "序号", "en": "#"},
     "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
     "col_unit": {"zh": "单位", "en": "unit"},
@@ -90,6 +94,7 @@ TEXT: dict[str, dict[str, str]] = {
     "component_common_shocks": {"zh": "共同需求冲击", "en": "common demand shocks"},
     "component_policy_effects": {"zh": "政策效果大小", "en": "size of policy effects"},
     "component_concept_factors": {"zh": "统计口径", "en": "indicator concept"},
+    "component_unit_costs": {"zh": "财政单位成本", "en": "fiscal unit costs"},
     "component_discrepancy": {"zh": "模型偏差（回测估计）", "en": "model discrepancy (from hindcasts)"},
     "component_chance_and_interactions": {"zh": "随机性与交互作用", "en": "chance and interactions"},
     "reading_title": {"zh": "如何理解达成概率", "en": "What the probabilities mean"},
