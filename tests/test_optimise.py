@@ -259,3 +259,45 @@ def test_brief_with_optimisation_adds_the_two_pages(small_results, plan_targets_
     assert t("pareto", "en") in files.pages and t("least_cost", "en") in files.pages
     assert t("pareto", "en") in files.html.read_text(encoding="utf-8")
     assert main(["brief", str(small_results), "--out", str(tmp_path), "--optimisation", str(tmp_path / "no")]) == 2
+
+
+def test_optimise_command_on_the_fiscal_cost_writes_a_front_whose_points_validate(tmp_path, capsys):
+    out = tmp_path / "opt"
+    argv = ["optimise", "--budget", "4", "--replicates", "1", "--firms", "3000", "--workers", "1"]
+    argv += ["--levers", "tto_funded,rd_super_deduction", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    pareto = pd.read_csv(out / "pareto.csv")
+    assert len(pareto) >= 1 and pareto["fiscal_cost"].notna().all()
+    assert {"targets_likely_recheck", "p_rd_intensity", "p_rd_intensity_recheck", "tto_funded"} <= set(pareto.columns)
+    assert main(["validate", *map(str, sorted((out / "points").glob("*.toml")))]) == 0
+    # a second call with the same settings reads every run back and writes the same front
+    assert main(argv) == 0
+    assert "zgcsim optimise: 0 runs (" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(out / "pareto.csv"), pareto)
+
+
+@pytest.mark.slow
+def test_the_bar_search_finds_at_least_three_non_dominated_points(tmp_path):
+    out = tmp_path / "bar"
+    assert (
+        main(["optimise", "--budget", "24", "--replicates", "4", "--firms", "3000", "--out", str(out), "--quiet"]) == 0
+    )
+    assert len(pd.read_csv(out / "pareto.csv")) >= 3
+    assert main(["validate", *map(str, sorted((out / "points").glob("*.toml")))]) == 0
+
+
+def test_dashboard_loads_a_front_point_into_the_edit_card(plan_targets_folder, monkeypatch):
+    from zgcsim.dashboard import app
+    from zgcsim.dashboard import optimisation as card
+
+    monkeypatch.setenv(card.ENVIRONMENT, str(plan_targets_folder))
+    card.optimisation_folder.cache_clear()
+    opt = card.optimisation_folder()
+    rows = card.front_rows(opt, "zh")
+    assert len(rows) == len(opt.front) + 1 and rows[1][0] == "point_01"
+    values = card.point_levers(opt, "point_01")
+    app._load_point("no_new_policy", "point_01", values)
+    assert app.parent_name.value == "no_new_policy" and app.new_name.value == "optimise_point_01"
+    typed, errors = app._lever_values("en")
+    assert not errors and typed == pytest.approx(values)  # the page holds the point's levers, ready to edit
+    card.optimisation_folder.cache_clear()
