@@ -97,6 +97,8 @@ def pareto_chart(opt: Optimisation, lang: str) -> Figure:
                 textcoords="offset points",
                 fontsize=7,
             )
+        span = max(float(x.max() - x.min()), abs(float(x.max())), 1.0)
+        ax.set_xlim(float(x.min()) - 0.05 * span, float(x.max()) + 0.35 * span)  # room for the last point's label
         ax.legend(loc="lower right")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(-0.5, 16.5)
