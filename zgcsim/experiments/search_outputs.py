@@ -125,7 +125,7 @@ def write_outputs(out: Path, result: SearchResult, spec: SearchSpec, extra: dict
     with atomic.staged_folder(folder) as staging:
         for _, row in table.iterrows():
             path = staging / f"{row['point']}.toml"
-            path.write_text(point_scenario(row, row["point"], spec, folder), encoding="utf-8")
+            atomic.write_text(path, point_scenario(row, row["point"], spec, folder))
             load_scenario(path)  # a point that does not validate is a bug here, not a file for the user
             written.append(folder / path.name)
     summary = {
