@@ -47,6 +47,14 @@ def test_tiny_search_finds_the_toy_objectives_known_front(toy_search):
     assert front[1] < min(first.loc[first["targets_likely"] == 1, "fiscal_cost"], default=float("inf"))
 
 
+def test_a_target_search_finds_the_least_cost_mix_that_makes_it_likely(tmp_path):
+    """With a target the front holds only mixes that make it likely; the cheapest is near the known 3.0."""
+    result = run_search(toy_spec(budget=32, target="a"), Toy(), tmp_path, workers=1, progress=False)
+    assert len(result.trials[result.trials["constraint"] > 0])  # the search met mixes that fail the constraint ...
+    assert (result.front["p_a"] >= 0.8).all() and len(result.front)  # ... and the front holds none of them
+    assert OPTIMUM[1] <= result.front["fiscal_cost"].min() <= OPTIMUM[1] + 0.6
+
+
 def test_every_trial_runs_on_the_same_worlds(toy_search):
     """Common random numbers: a replicate draws the same uncertain inputs, policy effects included, in every trial."""
     _spec, result, out = toy_search

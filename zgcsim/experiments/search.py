@@ -159,21 +159,12 @@ def _distributions(levers: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _constraints(trial: Any) -> list[float]:
-    """NSGA-II's constraint: <= 0 is feasible (set on each trial before it is told)."""
-    return [float(trial.user_attrs.get("constraint", 0.0))]
-
-
 def make_study(spec: SearchSpec) -> Any:
     """An in-memory Optuna study with a seeded NSGA-II sampler: minimise cost, maximise the score."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.NSGAIISampler(
-        population_size=spec.population,
-        seed=spec.seed % 2**32,
-        constraints_func=_constraints if spec.target else None,
-    )
+    sampler = optuna.samplers.NSGAIISampler(population_size=spec.population, seed=spec.seed % 2**32)
     return optuna.create_study(directions=["minimize", "maximize"], sampler=sampler)
 
 
@@ -410,7 +401,8 @@ def run_search(
                 session.run(SEARCH, mixes, search_reps)
                 for trial in batch:  # told in trial order, so the next generation is the same in every session
                     e = session.evaluate(SEARCH, trial.number, mixes[trial.number], search_reps)
-                    trial.set_user_attr("constraint", e.constraint)
+                    if spec.target:  # NSGA-II prefers feasible mixes (constraint <= 0), then the less infeasible
+                        trial.set_constraint(spec.target, e.constraint)
                     study.tell(trial, [e.cost, e.score])
                     rows.append(_row(trial.number, mixes[trial.number], e))
             trials = pd.DataFrame(rows)
