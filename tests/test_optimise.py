@@ -309,3 +309,14 @@ def test_dashboard_loads_a_front_point_into_the_edit_card(plan_targets_folder, m
     typed, errors = app._lever_values("en")
     assert not errors and typed == pytest.approx(values)  # the page holds the point's levers, ready to edit
     card.optimisation_folder.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_search_on_a_dask_cluster_finds_the_local_trials_and_front(toy_search, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    spec, local, _out = toy_search
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = run_search(spec, Toy(), tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert on_dask.executor.startswith("Dask")
+    pd.testing.assert_frame_equal(on_dask.trials, local.trials)
+    pd.testing.assert_frame_equal(on_dask.front, local.front)
