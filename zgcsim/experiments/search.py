@@ -332,8 +332,11 @@ class _Session:
             self.on_chunk(name)
 
     def evaluate(self, label: str, point: int, levers: Mapping[str, float], replicates: range) -> Evaluation:
-        """Score a mix from its runs (in memory, whether run now or read back)."""
-        found = self.tables[(label, point)]
+        """Score a mix from its runs (in memory, whether run now or read back), then let its rows go.
+
+        The rows are in the store; only one generation's rows are held at a time, so memory stays flat.
+        """
+        found = self.tables.pop((label, point))
         table = pd.concat([found[r] for r in replicates], ignore_index=True)
         return self.objective.evaluate(table, levers)
 
