@@ -117,6 +117,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         analysis=args.analysis,
         calibration=args.calibration,
         reference=args.reference,
+        optimisation=args.optimisation,
         progress=not args.quiet,
     )
     print(f"zgcsim: {files.html} and {files.pdf} ({len(files.pages)} pages)", file=sys.stderr)
@@ -162,5 +163,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     brief.add_argument("--analysis", help="sobol.csv / morris.csv or their folder (default: RESULTS/analysis)")
     brief.add_argument("--calibration", help="calibration fit.csv or its folder (default: RESULTS/calibration)")
     brief.add_argument("--reference", help="scenario the others are compared with (default: the first one run)")
+    brief.add_argument(
+        "--optimisation",
+        help="a folder written by 'zgcsim optimise': adds the Pareto front and the least-cost mix per target",
+    )
     _add_lang(brief)
     brief.set_defaults(func=_cmd_brief)

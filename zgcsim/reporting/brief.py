@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
-from zgcsim.reporting import charts, inputs, style, tables
+from zgcsim.reporting import charts, inputs, pareto, style, tables
 from zgcsim.reporting.labels import t
 from zgcsim.reporting.methods import Section, marker_rule, methods_sections, reading_paragraphs
 from zgcsim.reporting.pdfflow import Flow
@@ -275,6 +275,7 @@ def build_brief(
     analysis: str | Path | None = None,
     calibration: str | Path | None = None,
     reference: str | None = None,
+    optimisation: str | Path | None = None,
     progress: bool = True,
 ) -> BriefFiles:
     """Write ``brief_<lang>.html`` (self-contained) and ``brief_<lang>.pdf`` for a results folder into ``out``.
@@ -286,10 +287,13 @@ def build_brief(
         analysis: a folder or file with ``sobol.csv`` / ``morris.csv``; default ``results_dir/analysis`` if present.
         calibration: a ``fit.csv`` or its folder; default ``results_dir/calibration/fit.csv`` if present.
         reference: the scenario the others are compared with (default: the first scenario run).
+        optimisation: a folder written by ``zgcsim optimise``: adds the Pareto front and the least-cost mix per
+            target.
         progress: show a progress bar.
     """
     require_font(lang)  # fail before any work when Chinese is asked for and no CJK font exists
     results = inputs.load_results(results_dir)
+    opt = pareto.load_optimisation(optimisation) if optimisation is not None else None
     observed = inputs.load_observed()
     reference = reference or results.scenarios[0]
     if reference not in results.scenarios:
@@ -321,6 +325,11 @@ def build_brief(
     if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
         sections[1].paragraphs.append(t("no_cjk_pdf", lang))
     chart_pages = _chart_pages(results, observed, lang, reference, sensitivity, calib)
+    if opt is not None:
+        chart_pages += [
+            (t("pareto", lang), lambda: pareto.pareto_chart(opt, lang)),
+            (t("least_cost", lang), lambda: pareto.least_cost_chart(opt, lang)),
+        ]
 
     html_parts = [
         f"<h1>{html.escape(t('brief_title', lang))}</h1>",

@@ -130,6 +130,47 @@ TEXT: dict[str, dict[str, str]] = {
     "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
     "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
     "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},
+    # the optimisation pages (reporting/pareto.py)
+    "pareto": {"zh": "成本最低的政策组合：帕累托前沿", "en": "The cheapest policy mixes: the Pareto front"},
+    "least_cost": {"zh": "逐项目标的最低成本组合", "en": "The least-cost mix for each target"},
+    "pareto_title": {
+        "zh": "五年财政成本与可能达成的目标数（在{base}基础上搜索{n}个政策组合）",
+        "en": "Five-year fiscal cost against the number of targets likely met ({n} mixes searched on top of {base})",
+    },
+    "pareto_x": {"zh": "2018-2022年财政成本合计（亿元）", "en": "fiscal cost 2018-2022, total (100 million CNY)"},
+    "pareto_y": {"zh": "达成概率≥0.8的目标数", "en": "targets with P ≥ 0.8"},
+    "pareto_search": {"zh": "搜索中的估计", "en": "in-search estimate"},
+    "pareto_recheck": {"zh": "新随机种子重估", "en": "re-estimated on fresh runs"},
+    "pareto_note": {
+        "zh": "每点为一个非劣政策组合（NSGA-II，每个组合{r}次模拟，所有组合共用相同随机数）；"
+        "标注其偏离2017年最多的政策杠杆。空心点：用{r}次新种子模拟重估，以免“赢家诅咒”高估。",
+        "en": "Each dot is a mix no other mix beats on both cost and targets (NSGA-II, {r} runs per mix, the same "
+        "random numbers for every mix), labelled with the levers it moves most from 2017. Open dots: re-estimated "
+        "on {r} fresh runs, so that the best of many noisy estimates does not look better than it is.",
+    },
+    "least_cost_x": {
+        "zh": "使该目标达成概率≥0.8的最低五年财政成本（亿元）",
+        "en": "least five-year fiscal cost that makes the target likely, P ≥ 0.8 (100 million CNY)",
+    },
+    "least_cost_note": {
+        "zh": "条形：搜索到的最便宜组合；右侧：搜索中P / 新种子重估P及主要杠杆。"
+        "未列出的目标：搜索中没有组合使其达成概率≥0.8。",
+        "en": "Bar: the cheapest mix the search found; right: P in the search / P re-estimated on fresh runs, and the "
+        "main levers. Targets not listed: no mix searched made them likely.",
+    },
+    "least_cost_title": {"zh": "逐项目标的最低成本组合", "en": "The least-cost mix for each target"},
+    "no_mix": {"zh": "（无）", "en": "(none)"},
+    "opt_cost": {"zh": "五年财政成本（亿元）", "en": "five-year fiscal cost (100 million CNY)"},
+    "opt_likely": {"zh": "可能达成的目标数（搜索/重估）", "en": "targets likely (search / fresh runs)"},
+    "opt_point": {"zh": "组合", "en": "mix"},
+    "opt_levers": {"zh": "主要政策杠杆", "en": "main levers"},
+    "opt_load": {"zh": "载入为可编辑情景", "en": "Load as an editable scenario"},
+    "opt_folder": {"zh": "优化结果文件夹", "en": "optimisation folder"},
+    "opt_tab": {"zh": "政策组合优化", "en": "Optimised mixes"},
+    "opt_none": {
+        "zh": "未提供优化结果（zgcsim optimise --out DIR，再以 zgcsim dashboard --optimisation DIR 打开）",
+        "en": "No optimisation results (run zgcsim optimise --out DIR, then zgcsim dashboard --optimisation DIR)",
+    },
     "no_sensitivity": {
         "zh": "未找到敏感性分析结果（sobol.csv 或 morris.csv）；用 --analysis 指定 zgcsim analyze 的输出文件夹。",
         "en": "No sensitivity analysis found (sobol.csv or morris.csv); point --analysis at a 'zgcsim analyze' folder.",
@@ -345,6 +386,35 @@ LEVER_UNITS_ZH = {
     "km²": "平方公里",
     "share per year": "比例/年",
 }
+
+
+# Short lever names for chart labels (the Chinese names and English descriptions are too long to annotate a point).
+LEVER_SHORT = {
+    "rd_super_deduction": {"zh": "加计扣除", "en": "super-deduction"},
+    "rd_super_deduction_sme": {"zh": "中小企业加计扣除", "en": "SME super-deduction"},
+    "rd_super_deduction_manufacturing": {"zh": "制造业加计扣除", "en": "manufacturing super-deduction"},
+    "hte_tax_rate": {"zh": "高企税率", "en": "HTE tax rate"},
+    "tto_funded": {"zh": "资助技术转移机构", "en": "funded TTOs"},
+    "tto_subsidy": {"zh": "技术转移人员", "en": "TTO staff"},
+    "platform_support": {"zh": "开放平台", "en": "open platforms"},
+    "incubator_capacity": {"zh": "孵化器毕业企业", "en": "incubator graduates"},
+    "guidance_fund": {"zh": "引导基金", "en": "guidance fund"},
+    "guidance_mandate_share": {"zh": "引导基金定向比例", "en": "fund mandate share"},
+    "star_market": {"zh": "科创板", "en": "STAR Market"},
+    "beijing_exchange": {"zh": "北交所", "en": "Beijing exchange"},
+    "listing_support": {"zh": "上市培育", "en": "listing support"},
+    "talent_programme": {"zh": "人才计划", "en": "talent programme"},
+    "pct_support": {"zh": "PCT支持", "en": "PCT support"},
+    "standards_support": {"zh": "标准支持", "en": "standards support"},
+    "park_area": {"zh": "园区面积", "en": "park area"},
+    "land_renewal": {"zh": "存量更新", "en": "land renewal"},
+    "energy_efficiency": {"zh": "节能政策", "en": "energy efficiency"},
+}
+
+
+def lever_short(name: str, lang: str) -> str:
+    """A short name of the lever for chart labels (the catalogue name if none is listed)."""
+    return LEVER_SHORT.get(name, {}).get(lang, name)
 
 
 def lever_unit(name: str, lang: str) -> str:
