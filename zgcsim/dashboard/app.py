@@ -23,6 +23,7 @@ from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
+from zgcsim.dashboard.park_card import ParkCard
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import DEFAULT_PATH
@@ -472,3 +473,5 @@ def Page() -> None:
                 CompareCard()
                 EffectCard()
                 FanCard()
+                compared = [store.value[k] for k in selected.value if k in store.value]
+                ParkCard(compared, [_legend_label(rs, lg) for rs in compared], lg)
