@@ -25,6 +25,7 @@ def grant_lag(params: Mapping[str, float]) -> int:
 FIELDS: dict[str, Any] = {
     "uid": np.int64,
     "sector": np.int16,
+    "park": np.int16,  # index into inputs.parks.PARKS (model/parks.py)
     "age": np.float64,  # years
     "manufacturer": np.bool_,  # at least half of revenue from manufacturing (super-deduction 2021 rule)
     "revenue": np.float64,  # 亿元 per year, current annualised rate
@@ -76,6 +77,8 @@ FIELDS: dict[str, Any] = {
     "y_contracts": np.float64,
     "y_energy": np.float64,
     "y_vc": np.float64,
+    "y_tax": np.float64,  # corporate income tax due for the year, 亿元 (set at year end, model/fiscal.py)
+    "y_tax_2017_rules": np.float64,  # the same firm's tax under the 2017 tax rules, 亿元
 }
 YEARLY = tuple(name for name in FIELDS if name.startswith("y_"))
 ORIGINS = ("incumbent", "de_novo", "spin_off", "returnee_founder", "incubator_graduate")
