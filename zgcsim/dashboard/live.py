@@ -192,7 +192,7 @@ def _live_task(task: tuple) -> tuple[str, int, pd.DataFrame, dict[str, float], f
     """
     scenario, seed, replicate, parameter_values = task
     started = time.perf_counter()
-    table, inputs = run_replicate(scenario, seed, replicate, parameter_values, AUTO, AUTO)
+    table, inputs, _parks = run_replicate(scenario, seed, replicate, parameter_values, AUTO, AUTO)
     return scenario.name, replicate, table, inputs, time.perf_counter() - started
 
 
