@@ -19,7 +19,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.sectors import SECTORS
-from zgcsim.inputs.seeds import as_seed_sequence, stream
+from zgcsim.inputs.seeds import KeyedStream, as_seed_sequence
 from zgcsim.model import anchors, events, fiscal, parks, platforms, relocation, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
@@ -156,7 +156,7 @@ class ParkModel(mesa.Model):
         parameter_values = {**dict(parameter_values or {}), **parameters}
         super().__init__(rng=np.random.default_rng(seed))
         self.policy_scenario = scenario  # not `scenario`: Mesa 3.5 models keep their own Scenario object there
-        self.streams = {name: stream(seed, name) for name in STREAMS}
+        self.streams = {name: KeyedStream(seed, name) for name in STREAMS}
         self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
