@@ -58,9 +58,11 @@ def _wait_for_http(url: str, server: subprocess.Popen, log: Path, seconds: float
 def dashboard(tmp_path):
     """A results folder, a dashboard serving it on a free localhost port, and its results root."""
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
-    table, inputs = runner.run_many(scenarios, 2, 9, parameter_values=dict(QUICK_PARAMETERS), progress=False)
+    table, inputs, parks = runner.run_many(scenarios, 2, 9, parameter_values=dict(QUICK_PARAMETERS), progress=False)
     folder = tmp_path / "main"
-    write_results(folder, table, inputs, build_manifest(scenarios, 2, 9, {}, {"parameter_values": QUICK_PARAMETERS}))
+    write_results(
+        folder, table, inputs, build_manifest(scenarios, 2, 9, {}, {"parameter_values": QUICK_PARAMETERS}), parks
+    )
     root, port, log = tmp_path / "dashboard_root", _free_port(), tmp_path / "server.log"
     command = [sys.executable, "-m", "zgcsim.cli", "dashboard", str(folder), "--port", str(port)]
     with log.open("w") as out:

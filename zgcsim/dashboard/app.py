@@ -24,6 +24,8 @@ from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_
 from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
 from zgcsim.dashboard.live_page import LiveCard
+from zgcsim.dashboard.optimisation import OptimisationCard
+from zgcsim.dashboard.park_card import ParkCard
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import DEFAULT_PATH
@@ -483,6 +485,15 @@ def Live() -> None:
     )
 
 
+def _load_point(base: str, point: str, values: dict[str, float]) -> None:
+    """Put a point of the optimisation front into the edit card: its base as parent, its levers from 2018."""
+    if base in catalogue.library_names():
+        parent_name.set(base)
+    new_name.set(f"optimise_{point}")
+    from_year.set(2018)
+    lever_texts.set({name: f"{value:g}" for name, value in values.items()})
+
+
 @solara.component
 def Page() -> None:
     """The whole page: controls on the left, results on the right."""
@@ -511,3 +522,6 @@ def Page() -> None:
                 CompareCard()
                 EffectCard()
                 FanCard()
+                OptimisationCard(lg, _load_point)
+                compared = [store.value[k] for k in selected.value if k in store.value]
+                ParkCard(compared, [_legend_label(rs, lg) for rs in compared], lg)

@@ -29,7 +29,7 @@ class StepContext:
     streams: dict[str, np.random.Generator]
     derived: dict[str, float]  # values the model derives from its start population (``ParkModel.derived``)
     demand_shock: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # log level, by sector
-    congestion: float = 0.0  # yearly growth drag from land (model.update_land)
+    congestion: float | np.ndarray = 0.0  # yearly growth drag from land: each firm's park's (model/parks.py)
     platform_boost: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # by sector
     common_growth: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # yearly log growth, by sector
     origin_step: int = 0  # steps from the start to the end of the origin year (the last year of data)

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from zgcsim.errors import UserInputError
+from zgcsim.running.memory import frozen_heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -136,14 +137,16 @@ class Workers:
     def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         """``(task, result)`` pairs as tasks finish, with only a few tasks in flight so memory stays flat.
 
-        In this process the tasks run lazily in order, one each time the caller asks for the next result. A local
+        In this process the tasks run lazily in order, one each time the caller asks for the next result, with the
+        heap frozen meanwhile (``memory.frozen_heap``) so that each run's garbage can be freed at once. A local
         pool that loses a worker (``BrokenProcessPool``) is replaced and the tasks it had not finished run again
         (tasks are pure functions of their inputs, so a second run gives the same result); a Dask cluster
         reschedules a lost worker's tasks itself.
         """
         if self.pool is None:
-            for task in tasks:
-                yield task, function(task)
+            with frozen_heap():  # so each run's garbage can be freed at once (see ``memory``)
+                for task in tasks:
+                    yield task, function(task)
             return
         in_flight = max(2, 3 * self.workers)
         todo: Iterator[T] = iter(tasks)
