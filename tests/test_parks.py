@@ -211,24 +211,27 @@ def test_the_library_spatial_scenarios_validate():
 
 # ----- paired runs ----------------------------------------------------------------------------------------------------
 def test_renewal_in_one_park_raises_its_revenue_per_km2_more_than_the_others(tmp_path):
-    """Paired runs: Changping renewing 10 % of its floor space a year against no_new_policy.
+    """Paired runs: Haidian renewing 10 % of its floor space a year against no_new_policy.
 
-    The other parks are compared together (their revenue over their area): with a small population a tiny
-    park holds a handful of firms and its own ratio is mostly chance.
+    Renewal acts where space binds (congestion and moves out act above capacity), so the runs fix a full Haidian
+    in 2017 whose capacity the master plan's cap shrinks (``land_use_central_2017`` 1, ``headcount_regime``
+    0.9) and renewal at its full effect (``policy_effect_land`` 1). The other parks are compared together
+    (their revenue over their area): with a small population a tiny park's own ratio is mostly chance.
     """
-    changping = PARK_KEYS.index("changping")
-    renewed = _scenario(tmp_path, "renew_changping", "[levers.land_renewal]\nchangping = 0.1\n", "no_new_policy")
+    haidian = PARK_KEYS.index("haidian")
+    renewed = _scenario(tmp_path, "renew_haidian", "[levers.land_renewal]\nhaidian = 0.1\n", "no_new_policy")
     base = resolve_scenario("no_new_policy")
+    values = {"n_firms_2017": 3000, "policy_effect_land": 1.0, "headcount_regime": 0.9, "land_use_central_2017": 1.0}
     own, rest = [], []
     for replicate in range(3):
         revenue, area = [], []
         for scenario in (base, renewed):
-            _, _, parks = run_replicate(scenario, 5, replicate, {"n_firms_2017": 3000}, calibration=None)
+            _, _, parks = run_replicate(scenario, 5, replicate, values, calibration=None)
             final = parks[parks["year"] == 2022].pivot(index="park", columns="indicator", values="value")
             final = final.reindex(list(PARK_KEYS))
             revenue.append(final["revenue"].to_numpy())
             area.append(final["area"].to_numpy())
-        own.append(np.log((revenue[1][changping] / area[1][changping]) / (revenue[0][changping] / area[0][changping])))
-        others = np.arange(len(PARK_KEYS)) != changping
+        own.append(np.log((revenue[1][haidian] / area[1][haidian]) / (revenue[0][haidian] / area[0][haidian])))
+        others = np.arange(len(PARK_KEYS)) != haidian
         rest.append(np.log(revenue[1][others].sum() / revenue[0][others].sum()))  # areas unchanged
     assert np.mean(own) > 0 and np.mean(own) > np.mean(rest)

@@ -18,7 +18,13 @@ DEFAULT_REPLICATES = 100
 DEFAULT_SEED = 20180101
 DEFAULT_OUT = "results/main"
 # modules that come with an extra, and the extra to install when a command needs one that is missing
-EXTRAS = {"SALib": "experiments", "ema_workbench": "experiments", "dask": "experiments", "distributed": "experiments"}
+EXTRAS = {
+    "SALib": "experiments",
+    "ema_workbench": "experiments",
+    "dask": "experiments",
+    "distributed": "experiments",
+    "optuna": "experiments",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -335,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
     __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
+    __import__("zgcsim.cli.optimise", fromlist=["register"]).register(sub)
     return parser
 
 

@@ -54,11 +54,15 @@ def relocate(
     Firms leaving the statistics become inactive (their flows of the year stay counted, as for exits).
     """
     moves = np.zeros((N_PARKS, 3), np.int64)
+    # one generator per park and year, drawn every year: a park's moves do not shift another park's draws, and
+    # paired scenarios stay on the same random numbers
+    park_rngs = [np.random.default_rng(seed) for seed in rng.integers(0, 2**63 - 1, size=N_PARKS)]
     space.update_use(firms)
     excess = (space.use - 1.0) * space.capacity * p["relocation_rate"]
     aff = affinity(p)
     partner_room = park_levers["partner_park_capacity"].copy()
     for park in np.flatnonzero(excess > 0):
+        rng = park_rngs[park]
         rows = movers(firms, int(park), float(excess[park]), rng)
         if len(rows) == 0:
             continue
