@@ -141,8 +141,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ranking mixes that make as many targets likely; with --target KEY, for the cheapest mixes that lift that "
         "target to P >= 0.8. Every mix runs the same replicates (common random numbers). Writes pareto.csv, "
         "least_cost.csv, trials.csv and points/*.toml; each front point and least-cost mix is run again on fresh "
-        "replicates (the *_recheck columns). Killed midway, it resumes from DIR/store when run again with the same settings. "
-        + ESTIMATE,
+        "replicates (the *_recheck columns). Killed midway, it resumes from DIR/store when run again with the "
+        "same settings. " + ESTIMATE,
     )
     opt.add_argument("base", nargs="?", default="no_new_policy", help="base scenario (%(default)s)")
     opt.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help="trials (mixes) to run (%(default)s)")
