@@ -23,6 +23,7 @@ def _state(firms, **kw):
         standards_created=412,
         entrants_year=7,
         gi1000_cutoff_usd_m=100.0,  # 100 m US$ = 6.9 亿元 at the 2020 rate
+        fiscal={},
     )
     base.update(kw)
     return SimpleNamespace(**base)

@@ -18,7 +18,13 @@ DEFAULT_REPLICATES = 100
 DEFAULT_SEED = 20180101
 DEFAULT_OUT = "results/main"
 # modules that come with an extra, and the extra to install when a command needs one that is missing
-EXTRAS = {"SALib": "experiments", "ema_workbench": "experiments", "dask": "experiments", "distributed": "experiments"}
+EXTRAS = {
+    "SALib": "experiments",
+    "ema_workbench": "experiments",
+    "dask": "experiments",
+    "distributed": "experiments",
+    "optuna": "experiments",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,6 +144,10 @@ def _print_attainment(out: Path) -> None:
                     f"  P {r.diff_p:+.2f} [{r.diff_p_low:+.2f}, {r.diff_p_high:+.2f}]"
                 )
             print(line)
+    costs = pd.read_csv(out / "costs_summary.csv")
+    print("\nfiscal_cost, five years 2018-2022, 亿元 relative to the 2017 rules: median [5-95 % of runs] (costs.csv)")
+    for r in costs[costs["lever"] == "fiscal_cost"].itertuples():
+        print(f"  {r.scenario:<24} {_number(r.p50):>9} [{_number(r.p05)} - {_number(r.p95)}]")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -184,6 +194,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cost_lines(lever_name: str) -> str:
+    """The fiscal-cost lines of ``zgcsim levers``: the cost rule, and each unit cost with its range and source."""
+    from zgcsim.inputs.parameters import BY_NAME as PARAMETERS
+    from zgcsim.model.fiscal import COST_BY_LEVER
+
+    item = COST_BY_LEVER.get(lever_name)
+    if item is None:
+        return "\n    Cost: none counted (no budget outlay or tax expenditure of its own)"
+    lines = [f"\n    Cost ({item.kind.replace('_', ' ')}, 亿元 a year relative to the 2017 rules): {item.rule}"]
+    for name in item.parameters:
+        p = PARAMETERS[name]
+        lines.append(
+            f"\n      unit cost {name} = {p.value:g} {p.unit} [{p.low:g}, {p.high:g}], drawn per replicate; "
+            f"source: {p.source}"
+        )
+    return "".join(lines)
+
+
 def _cmd_levers(_args: argparse.Namespace) -> int:
     from zgcsim.inputs.levers import LEVERS, PARK_LEVERS, PARK_TOTAL_LEVERS
     from zgcsim.inputs.parks import PARKS
@@ -194,6 +222,7 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
             f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}"
             f"{' (whole numbers)' if lever.whole else ''}; 2017: {lever.setting_2017:g}; plan tasks {tasks}\n"
             f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
+            f"{_cost_lines(lever.name)}"
         )
         if lever.name in PARK_LEVERS:
             share = (
@@ -312,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
     __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
+    __import__("zgcsim.cli.optimise", fromlist=["register"]).register(sub)
     return parser
 
 

@@ -27,6 +27,7 @@ from zgcsim.inputs import parameters
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.seeds import replicate_seed_number
 from zgcsim.running.executors import Workers
+from zgcsim.running.memory import release_run_memory
 from zgcsim.running.runs import run_loop, run_replicate
 
 UNCERTAIN_INPUTS = tuple(p.name for p in parameters.PARAMETERS if p.kind == "uncertain")
@@ -91,6 +92,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         used = {**drawn, **parameter_values, **lever_values}
     except Exception as err:  # a failing run is recorded, and retried by the next session
         table, parks, status, error, used = None, None, "failed", f"{type(err).__name__}: {err}", {}
+    release_run_memory()  # before the memory is measured, so worker_rss_mb shows what the worker keeps
     return {
         "scenario": task.scenario.name,
         "point": task.point,

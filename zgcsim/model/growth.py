@@ -28,7 +28,8 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     d_tfp = firms.tfp - old_tfp + firms.tfp_noise - old_noise
 
     young = np.exp(-np.log(2) / p["young_premium_half_life"] * firms.age)
-    since_round = ctx.time - np.nan_to_num(firms.vc_last_year)
+    # a firm never funded (nan) gets no boost: its comparison is False
+    since_round = ctx.time - firms.vc_last_year
     vc_boost = p["vc_growth_boost"] * (firms.vc_recent > 0.0) * (since_round < p["vc_boost_years"])
     drift = (
         p["demand_growth"]

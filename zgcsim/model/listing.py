@@ -111,7 +111,7 @@ def fastest_venue(firms: FirmTable, exchanges: list[StockExchange], levers: dict
     choice = np.full(len(firms), -1)
     open_venues = sorted((e for e in exchanges if e.is_open(levers)), key=lambda e: e.lag_quarters)
     for venue in reversed(open_venues):  # the fastest eligible venue wins
-        choice = np.where(venue.eligible(firms), venue.index, choice)
+        choice[venue.eligible(firms)] = venue.index
     return choice
 
 
@@ -135,14 +135,15 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     rate = ctx.derived["ipo_filing_rate"] * support * filing_weight(firms, p)
     files = can_file & (rng.random(n) < rate * QUARTER)
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
-    firms.ipo_exchange = np.where(files, choice, firms.ipo_exchange)
-    firms.ipo_due = np.where(files, ctx.step + lags[np.maximum(choice, 0)], firms.ipo_due)
+    filers = np.flatnonzero(files)
+    firms.ipo_exchange[filers] = choice[filers]
+    firms.ipo_due[filers] = ctx.step + lags[choice[filers]]
 
     due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
     approved = due & firms.active & (rng.random(n) < p["listing_approval_rate"])
     firms.listed = firms.listed | approved
-    firms.listing_year = np.where(approved, ctx.year, firms.listing_year)
-    firms.ipo_exchange = np.where(due, -1, firms.ipo_exchange)
+    firms.listing_year[approved] = ctx.year
+    firms.ipo_exchange[due] = -1
 
     delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
     firms.listed = firms.listed & ~delist

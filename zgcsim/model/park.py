@@ -20,7 +20,7 @@ from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.sectors import SECTORS
 from zgcsim.inputs.seeds import as_seed_sequence, stream
-from zgcsim.model import anchors, events, parks, platforms, relocation, structure
+from zgcsim.model import anchors, events, fiscal, parks, platforms, relocation, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
 from zgcsim.model.contracts import sell_contracts
@@ -35,6 +35,7 @@ from zgcsim.model.institutions import (
     build_institutions,
     license_to_firms,
     research_quarter,
+    review_ttos,
 )
 from zgcsim.model.knowledge import produce_knowledge
 from zgcsim.model.listing import anchor_filing_rate, build_exchanges, file_and_list, seed_listing_pipeline
@@ -168,6 +169,8 @@ class ParkModel(mesa.Model):
         self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
         self.last_exits = np.zeros(0, np.int64)  # uids of the firms that left in the last quarter
         self.history: dict[int, dict[str, float]] = {}
+        self.year_levers: list[dict[str, float]] = []  # the levers in force in each quarter of the current year
+        self.fiscal: dict[str, float] = {}  # the current year's cost of each costed lever, 亿元 (model/fiscal.py)
 
         self.firms = build_firms(self.params, self.streams["population"], start_year)
         self.park_levers = scenario.park_levers_on(dt.date(start_year, 12, 31))
@@ -245,7 +248,8 @@ class ParkModel(mesa.Model):
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
         7. Knowledge production: R&D stock, patents, grants and lapses, PCT, standards (Q4); contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
-        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts (Q4).
+        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts and the
+           year's fiscal cost of the levers relative to the 2017 rules (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
         11. Statistics (Q4): the year's indicators and the parks' table; exited firms are dropped.
         12. Relocation (Q4): firms of parks above capacity move within the zone, to a partner park or out of the
@@ -288,12 +292,13 @@ class ParkModel(mesa.Model):
         self.park_levers = self.policy_scenario.park_levers_on(middle)
         if self.policy_scenario.park_lever_changes.get("incubator_capacity"):  # set park by park: their sum
             self.levers["incubator_capacity"] = float(self.park_levers["incubator_capacity"].sum())
+        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), self.levers]
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
-        for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
-            inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
+        # quarterly, so funding dated within a year acts that year
+        review_ttos(self.institutions, self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
             self.space.start_year(f, self.levers, self.park_levers, self.params, self.year > self.origin_year)
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
@@ -358,12 +363,16 @@ class ParkModel(mesa.Model):
         hire_talent(self.firms, ctx, employees_before)
 
     def _platforms_listing_accounts(self, ctx: StepContext) -> None:
-        """Stage 9: platforms in Q1 (stream ``platforms``), listing (stream ``listing``), year-end accounts in Q4."""
+        """Stage 9: platforms in Q1 (stream ``platforms``), listing (stream ``listing``); Q4 accounts and costs."""
         if self.quarter == 1:
             platforms.open_platforms(self.firms, self.levers, self.params, self.streams["platforms"])
         file_and_list(self.firms, self.exchanges, ctx)
         if self.quarter == 4:
             close_year(self.firms)
+            by_budget = sorted(self.institutions, key=lambda u: -u.budget)  # the funding order (assign_funding)
+            new_standards = self.standards_created - int(self.history[self.year - 1]["international_standards"])
+            zone = fiscal.ZoneYear([u.tto for u in by_budget], new_standards)
+            self.fiscal = fiscal.year_costs(self.firms, self.year_levers, self.params, zone, self.year)
 
     def _exits(self, ctx: StepContext) -> None:
         """Stage 10: firms exit (stream ``exit``); in Q4 the funds update their exit expectations (no draws)."""

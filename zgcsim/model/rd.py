@@ -61,6 +61,10 @@ def rd_elasticity(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
 
 def set_rd_fixed_effects(firms: FirmTable, ctx: StepContext, rows: slice | np.ndarray = slice(None)) -> None:
     """Fix a_i so that each firm's current R&D intensity is its target under the policy in force."""
+    if isinstance(rows, slice):  # a block of rows (the quarter's entrants): work on its views only
+        part = firms.rows(rows)
+        part.rd_fe = np.log(part.rd_intensity) + rd_elasticity(part, ctx.params) * np.log(user_cost(part, ctx))
+        return
     uc = user_cost(firms, ctx)[rows]
     firms.rd_fe[rows] = np.log(firms.rd_intensity[rows]) + rd_elasticity(firms, ctx.params)[rows] * np.log(uc)
 

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from zgcsim.errors import UserInputError
+from zgcsim.running.memory import frozen_heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,18 +57,27 @@ class Workers:
     ``name`` says which kind of executor it is.
     """
 
-    def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        scheduler: str | None = None,
+        initializer: Callable[[int], None] = _exit_with_parent,
+    ) -> None:
         """Start the executor.
 
         Args:
             workers: local worker processes (1 or fewer: run in this process); ignored with ``scheduler``.
             scheduler: address of a Dask distributed scheduler (e.g. ``tcp://host:8786``) to run on instead.
+            initializer: run in each local worker as it starts, with this process's id; it must end the worker when
+                this process is gone (the default does only that; others call ``_exit_with_parent`` first and may
+                then load what every task needs, once per worker).
 
         Raises:
             UserInputError: Dask is not installed, the scheduler cannot be reached, or it has no workers.
         """
         self.client: Any = None
         self.pool: Executor | None = None
+        self.initializer = initializer
         if scheduler:
             self._connect(scheduler)
         elif workers > 1:
@@ -82,7 +92,7 @@ class Workers:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
+            initializer=self.initializer,
             initargs=(os.getpid(),),
         )
 
@@ -127,14 +137,16 @@ class Workers:
     def map_unordered(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
         """``(task, result)`` pairs as tasks finish, with only a few tasks in flight so memory stays flat.
 
-        In this process the tasks run lazily in order, one each time the caller asks for the next result. A local
+        In this process the tasks run lazily in order, one each time the caller asks for the next result, with the
+        heap frozen meanwhile (``memory.frozen_heap``) so that each run's garbage can be freed at once. A local
         pool that loses a worker (``BrokenProcessPool``) is replaced and the tasks it had not finished run again
         (tasks are pure functions of their inputs, so a second run gives the same result); a Dask cluster
         reschedules a lost worker's tasks itself.
         """
         if self.pool is None:
-            for task in tasks:
-                yield task, function(task)
+            with frozen_heap():  # so each run's garbage can be freed at once (see ``memory``)
+                for task in tasks:
+                    yield task, function(task)
             return
         in_flight = max(2, 3 * self.workers)
         todo: Iterator[T] = iter(tasks)

@@ -1,4 +1,4 @@
-"""The results folder: manifest, tidy indicators, summary bands and target-attainment probabilities.
+"""The results folder: manifest, tidy indicators, summary bands, target-attainment probabilities and costs.
 
 The folder is written to a temporary sibling and renamed into place only when complete, so a failed or
 interrupted run never leaves a half-written results folder.
@@ -23,6 +23,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.targets import load_targets
 from zgcsim.running import atomic
+from zgcsim.running.costs import cost_summary, cost_table
 from zgcsim.running.variance import decompose
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
@@ -157,6 +158,8 @@ def write_results(
         summarise(table).to_csv(staging / "summary.csv", index=False)
         attainment(table).to_csv(staging / "attainment.csv", index=False)
         decompose(table, inputs).to_csv(staging / "variance.csv", index=False)
+        cost_table(table).to_csv(staging / "costs.csv", index=False)
+        cost_summary(table).to_csv(staging / "costs_summary.csv", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 

@@ -25,6 +25,7 @@ from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
 from zgcsim.model.park import ParkModel
 from zgcsim.model.parks import PARK_INDICATORS, ZONE_SERIES
 from zgcsim.running.executors import Workers
+from zgcsim.running.memory import release_run_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -166,7 +167,9 @@ def run_loop(
 
 
 def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
-    return run_replicate(*task)
+    result = run_replicate(*task)
+    release_run_memory()
+    return result
 
 
 def run_many(
