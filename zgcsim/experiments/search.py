@@ -328,7 +328,9 @@ class _Session:
                 for r in self.buffer
             ]
         )
-        name = self.store.write_chunk(indicators, records)
+        parks = [r["parks"].assign(point=r["point"]) for r in self.buffer if r.get("parks") is not None]
+        parks_table = pd.concat(parks, ignore_index=True) if parks else pd.DataFrame()
+        name = self.store.write_chunk(indicators, records, parks_table)
         self.buffer.clear()
         if self.on_chunk is not None:
             self.on_chunk(name)
