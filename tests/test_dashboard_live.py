@@ -2,6 +2,8 @@
 
 import dataclasses
 import datetime as dt
+import os
+import signal
 import time
 
 import pandas as pd
@@ -94,7 +96,7 @@ def test_live_runs_are_real_runs_paired_on_seeds_and_the_parent_is_then_cached(p
     cache = live.EnsembleCache(tmp_path / "cache")
     first = _wait(live.start_job(pool, cache, [parent], SEED, 4, QUICK))
     # The same numbers as `zgcsim run` gives for these seeds (the pool uses the committed calibration).
-    expected, expected_inputs = runner.run_many([parent], 4, SEED, parameter_values=QUICK, progress=False)
+    expected, expected_inputs, _ = runner.run_many([parent], 4, SEED, parameter_values=QUICK, progress=False)
     pd.testing.assert_frame_equal(first.tables[parent.name], expected)
     pd.testing.assert_frame_equal(first.inputs[parent.name], expected_inputs)
     assert cache.get(live.ensemble_key(parent, SEED, 4, QUICK)) is not None
@@ -136,7 +138,7 @@ def test_a_new_change_cancels_pending_runs_and_ignores_late_results(pool, scenar
 
 def test_progressive_table_pairs_the_runs_so_far_on_their_seeds(scenarios):
     parent, child = scenarios
-    table, _ = runner.run_many([parent, child], 4, SEED, parameter_values=QUICK, progress=False)
+    table, _, _ = runner.run_many([parent, child], 4, SEED, parameter_values=QUICK, progress=False)
     tables = {
         parent.name: table[table["scenario"] == parent.name],
         child.name: table[(table["scenario"] == child.name) & table["replicate"].isin([0, 2])],
@@ -156,3 +158,22 @@ def test_progressive_table_pairs_the_runs_so_far_on_their_seeds(scenarios):
     view = make_view(snap, parent.name, child.name, "en", True, SEED)
     assert view.pairs == 2 and view.parent_runs == 4 and not view.finished
     assert [rs.replicates for rs in fan_sets(view, "rd_intensity")] == [4, 2]
+
+
+def test_a_pool_whose_worker_died_reports_the_error_and_is_replaced(scenarios):
+    parent, _ = scenarios
+    pool = live.shared_pool()
+    try:
+        pool.warm()
+        job = live.start_job(pool, live.EnsembleCache(None), [parent], SEED, 40, QUICK)
+        worker = next(iter(pool.pool._processes.values()))
+        os.kill(worker.pid, signal.SIGKILL)
+        last = live.follow(job, lambda _: None, lambda: True, interval=0.05)
+        assert last is not None and last.error is not None and "BrokenProcessPool" in last.error
+        assert pool.broken
+        fresh = live.shared_pool()
+        assert fresh is not pool
+        assert _wait(live.start_job(fresh, live.EnsembleCache(None), [parent], SEED, 2, QUICK)).runs(parent.name) == 2
+    finally:
+        live.shared_pool().close()
+        live._shared.clear()

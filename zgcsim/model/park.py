@@ -292,7 +292,8 @@ class ParkModel(mesa.Model):
         self.park_levers = self.policy_scenario.park_levers_on(middle)
         if self.policy_scenario.park_lever_changes.get("incubator_capacity"):  # set park by park: their sum
             self.levers["incubator_capacity"] = float(self.park_levers["incubator_capacity"].sum())
-        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), self.levers]
+        priced = fiscal.priced_levers(self.levers, self.park_levers)  # what the year's costs read
+        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), priced]
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
