@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from zgcsim.errors import UserInputError
-from zgcsim.running.memory import frozen_heap
+from zgcsim.running.memory import frozen_heap, tune_worker_heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,6 +48,12 @@ def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
+
+
+def _start_worker(parent_pid: int) -> None:
+    """Pool-worker initializer: end with the parent (``_exit_with_parent``) and tune the heap for runs."""
+    _exit_with_parent(parent_pid)
+    tune_worker_heap()
 
 
 class Workers:
@@ -83,7 +89,7 @@ class Workers:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
 
