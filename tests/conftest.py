@@ -46,9 +46,11 @@ def small_results(tmp_path_factory: pytest.TempPathFactory):
     from zgcsim.running.results_folder import build_manifest, write_results
 
     scenarios = [runner.resolve_scenario(s) for s in ("no_new_policy", "action_plan")]
-    table, inputs = runner.run_many(scenarios, replicates=3, seed=1, parameter_values=SMALL, workers=1, progress=False)
+    table, inputs, parks = runner.run_many(
+        scenarios, replicates=3, seed=1, parameter_values=SMALL, workers=1, progress=False
+    )
     out = tmp_path_factory.mktemp("results") / "small"
-    write_results(out, table, inputs, build_manifest(scenarios, 3, 1, {"wall": 0.0}))
+    write_results(out, table, inputs, build_manifest(scenarios, 3, 1, {"wall": 0.0}), parks)
     return out
 
 

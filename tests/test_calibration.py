@@ -73,7 +73,7 @@ def test_killed_calibration_resumes_to_the_same_result(tmp_path):
     values = cal.values_for(3, 0)
     assert values in [dict(m) for m in cal.members]
     assert values == cal.values_for(3, 0)
-    table, _ = run_replicate(
+    table, _, _ = run_replicate(
         __import__("zgcsim.inputs.scenario", fromlist=["resolve_scenario"]).resolve_scenario("no_new_policy"),
         3,
         0,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from zgcsim.cli import main
-from zgcsim.model.indicators import AUX_KEYS, TARGET_KEYS
+from zgcsim.model.indicators import AUX_KEYS, COST_KEYS, TARGET_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def test_run_writes_every_indicator_every_year_with_finite_values(results):
     table = pd.read_parquet(results / "indicators.parquet")
     assert list(table.columns) == ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value"]
     assert set(table["scenario"]) == {"no_new_policy", "action_plan"}
-    assert set(table["indicator"]) == set(TARGET_KEYS) | set(AUX_KEYS)
+    assert set(table["indicator"]) == set(TARGET_KEYS) | set(AUX_KEYS) | set(COST_KEYS)
     assert set(table["year"]) == set(range(2017, 2023))
     assert table["value"].map(math.isfinite).all()
     counts = table.groupby(["scenario", "replicate", "indicator"])["year"].nunique()

@@ -34,9 +34,9 @@ QUARTERS = [dt.date(y, m, 1) for y in range(2018, 2023) for m in (1, 4, 7, 10)]
 @pytest.fixture(scope="module")
 def results_folder(tmp_path_factory):
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
-    table, inputs = runner.run_many(scenarios, 2, 5, parameter_values=QUICK, progress=False)
+    table, inputs, parks = runner.run_many(scenarios, 2, 5, parameter_values=QUICK, progress=False)
     out = tmp_path_factory.mktemp("results") / "main"
-    write_results(out, table, inputs, build_manifest(scenarios, 2, 5, {}, {"parameter_values": QUICK}))
+    write_results(out, table, inputs, build_manifest(scenarios, 2, 5, {}, {"parameter_values": QUICK}), parks)
     return out
 
 
@@ -143,10 +143,12 @@ def test_scenario_with_events_round_trips_through_the_file(tmp_path):
 def test_run_loop_reports_progress_run_by_run_and_gives_the_same_rows_in_a_pool():
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
     seen = []
-    table, inputs = runner.run_many(
+    table, inputs, _ = runner.run_many(
         scenarios, 2, 11, parameter_values=QUICK, progress=False, on_progress=lambda d, n: seen.append((d, n))
     )
-    pooled_table, pooled_inputs = runner.run_many(scenarios, 2, 11, parameter_values=QUICK, progress=False, workers=2)
+    pooled_table, pooled_inputs, _ = runner.run_many(
+        scenarios, 2, 11, parameter_values=QUICK, progress=False, workers=2
+    )
     pd.testing.assert_frame_equal(table, pooled_table)
     pd.testing.assert_frame_equal(inputs, pooled_inputs)
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]

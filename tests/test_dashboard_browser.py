@@ -58,9 +58,11 @@ def _wait_for_http(url: str, server: subprocess.Popen, log: Path, seconds: float
 def dashboard(tmp_path):
     """A results folder, a dashboard serving it on a free localhost port, and its results root."""
     scenarios = [runner.resolve_scenario("no_new_policy"), runner.resolve_scenario("action_plan")]
-    table, inputs = runner.run_many(scenarios, 2, 9, parameter_values=dict(QUICK_PARAMETERS), progress=False)
+    table, inputs, parks = runner.run_many(scenarios, 2, 9, parameter_values=dict(QUICK_PARAMETERS), progress=False)
     folder = tmp_path / "main"
-    write_results(folder, table, inputs, build_manifest(scenarios, 2, 9, {}, {"parameter_values": QUICK_PARAMETERS}))
+    write_results(
+        folder, table, inputs, build_manifest(scenarios, 2, 9, {}, {"parameter_values": QUICK_PARAMETERS}), parks
+    )
     root, port, log = tmp_path / "dashboard_root", _free_port(), tmp_path / "server.log"
     command = [sys.executable, "-m", "zgcsim.cli", "dashboard", str(folder), "--port", str(port)]
     with log.open("w") as out:
@@ -174,3 +176,46 @@ def test_planner_compares_edits_runs_and_downloads_in_a_real_browser(dashboard, 
     # Every file the page wrote is in its session folder under the results root.
     written = [p for p in root.rglob("*") if p.is_file()]
     assert written and all(p.relative_to(root).parts[0].startswith("session-") for p in written)
+
+
+def test_live_what_if_fills_in_the_paired_table_and_fan_chart_in_a_real_browser(dashboard, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]' brings Playwright")
+    assert CHROMIUM.exists(), "install Debian's chromium (see .ci/run) to run the browser test"
+    url, root, log = dashboard
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1500, "height": 2400},
+        )
+        page = context.new_page()
+        try:
+            page.goto(url)
+            page.locator(".zgc-live-switch").wait_for(timeout=60_000)
+            page.get_by_text("Quick test: only 3 000 firms").click()
+            # Switching the live what-if on runs the parent's 100 replicates once and caches them.
+            page.locator(".zgc-live-switch").get_by_text("Live what-if").click()
+            page.locator(".zgc-live-parent-100.zgc-live-done").wait_for(timeout=RUN_TIMEOUT_MS * 3)
+            assert page.locator("#live-table tbody tr").count() == 16
+            # A lever change runs only the edited scenario; the table fills in to 100 pairs, with the fan chart.
+            page.locator(".zgc-lever-tto_funded input").fill("150")
+            page.locator(".zgc-live-pairs-100.zgc-live-done").wait_for(timeout=RUN_TIMEOUT_MS * 3)
+            page.locator(".zgc-live-fan-pairs-100").wait_for(timeout=60_000)
+            head = " ".join(page.locator("#live-table thead").inner_text().split())  # headers break at ' · '
+            assert "Edited 100 paired runs" in head and "Parent 100 runs" in head
+            assert page.locator("#live-table tbody tr").count() == 16
+        except Exception:
+            page.screenshot(path=str(tmp_path / "dashboard_live_failure.png"), full_page=True)
+            print(log.read_text())
+            raise
+        finally:
+            context.close()
+    text = log.read_text()
+    assert "live job" in text and "(1 of 2 ensembles cached)" in text  # the parent came from the cache
+    # The page wrote only into its session folder and the shared cache (files named by their key's digest).
+    written = [p.relative_to(root) for p in root.rglob("*") if p.is_file()]
+    assert {p.parts[0].split("-")[0] for p in written} == {"session", "live"}
+    cached = [p for p in written if p.parts[0] == "live-cache"]
+    assert len(cached) == 4 and all(len(p.name.split(".")[0]) == 64 for p in cached)

@@ -23,7 +23,7 @@ def test_different_seeds_and_replicates_differ(no_new_policy):
 
 
 def test_scenarios_are_paired_on_the_same_2017_world(no_new_policy, action_plan):
-    table, inputs = run_many([no_new_policy, action_plan], 2, 9, parameter_values=SMALL, progress=False)
+    table, inputs, _ = run_many([no_new_policy, action_plan], 2, 9, parameter_values=SMALL, progress=False)
     start = table[table["year"] == 2017].pivot_table(
         index=["replicate", "indicator"], columns="scenario", values="value"
     )
@@ -42,8 +42,8 @@ def test_same_seed_gives_byte_identical_parquet_files(tmp_path, no_new_policy, a
     from zgcsim.running.results_folder import write_results
 
     for name in ["a", "b"]:
-        table, inputs = run_many([no_new_policy, action_plan], 2, 8, parameter_values=SMALL, progress=False)
-        write_results(tmp_path / name, table, inputs, {"note": "test"})
+        table, inputs, parks = run_many([no_new_policy, action_plan], 2, 8, parameter_values=SMALL, progress=False)
+        write_results(tmp_path / name, table, inputs, {"note": "test"}, parks)
     for file in ["indicators.parquet", "uncertain_inputs.parquet", "summary.csv", "attainment.csv"]:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
 

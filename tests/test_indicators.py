@@ -18,10 +18,12 @@ def _state(firms, **kw):
         institutions=[SimpleNamespace(tto=True), SimpleNamespace(tto=False), SimpleNamespace(tto=True)],
         year=2020,
         levers={"park_area": 500.0},
+        area_km2=500.0,  # the sum of the parks' areas
         params=defaults(),
         standards_created=412,
         entrants_year=7,
         gi1000_cutoff_usd_m=100.0,  # 100 m US$ = 6.9 亿元 at the 2020 rate
+        fiscal={},
     )
     base.update(kw)
     return SimpleNamespace(**base)

@@ -38,7 +38,7 @@ def test_firms_enter_and_leave_and_uids_stay_unique(no_new_policy):
 
 
 def test_action_plan_funds_tech_transfer_and_platforms(no_new_policy, action_plan):
-    table, _ = run_many([no_new_policy, action_plan], 3, 21, parameter_values=SMALL, progress=False)
+    table, _, _ = run_many([no_new_policy, action_plan], 3, 21, parameter_values=SMALL, progress=False)
     final = table[table["year"] == 2022].pivot_table(
         index=["replicate", "indicator"], columns="scenario", values="value"
     )

@@ -17,6 +17,7 @@ ALLOWED = {
     10.0: "unit conversion: 1 bn US$ = 10 x rate 亿元",
     100.0: "unit conversion: percent, and 1 m US$ = rate / 100 亿元",
     1e4: "unit conversion: 万元 per 亿元",
+    1e8: "unit conversion: 元 per 亿元",
     # numerical guards: floors that keep logs, ratios and powers finite; they change no result that matters
     1e-300: "guard",
     1e-12: "guard",

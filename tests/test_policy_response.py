@@ -22,7 +22,7 @@ REPLICATES = 6
 
 def _values_2022(scenarios, replicates: int = REPLICATES) -> pd.DataFrame:
     """2022 value of every indicator: rows (scenario, replicate), one column per indicator."""
-    table, _ = run_many(scenarios, replicates, SEED, workers=1, parameter_values=SMALL, progress=False)
+    table, _, _ = run_many(scenarios, replicates, SEED, workers=1, parameter_values=SMALL, progress=False)
     last = table[table["year"] == 2022]
     return last.pivot_table(index=["scenario", "replicate"], columns="indicator", values="value")
 

@@ -259,20 +259,22 @@ def test_brief_html_is_self_contained(lang, briefs):
 
 
 @pytest.mark.slow
-def test_brief_pdf_has_the_expected_pages(briefs):
+def test_brief_pdf_has_the_expected_pages(briefs, small_results):
     from pypdf import PdfReader
 
+    parks = (small_results / "parks.parquet").is_file()  # the parks table and the map, in folders that have parks
     for lang, chart_pages in (("zh", 6), ("en", 4)):
         files = briefs[lang]
         reader = PdfReader(files.pdf)
         assert len(reader.pages) == len(files.pages)
-        # headline page(s), the charts (heatmap, fans, differences, variance [, sensitivity, calibration]), then methods
+        # headline page(s), the charts (heatmap, fans, differences, variance [, sensitivity, calibration]), the park
+        # table and map when there are parks, then methods
         assert files.pages.count(files.pages[0]) == 1
         methods = files.pages[-1]
-        assert len(files.pages) - 1 - files.pages.count(methods) == chart_pages
+        assert len(files.pages) - 1 - files.pages.count(methods) == chart_pages + (2 if parks else 0)
         assert files.pages.count(methods) >= 2
         html = files.html.read_text(encoding="utf-8")
-        assert html.count("<img ") == chart_pages
+        assert html.count("<img ") == chart_pages + (1 if parks else 0)
 
 
 @pytest.mark.slow
@@ -288,6 +290,8 @@ def test_brief_headline_and_methods_content(briefs, small_results):
         assert str(manifest["root_seed"]) in text and manifest["git_commit"] in text
         assert "n_firms_2017" in text  # uncertain inputs and their ranges
     assert "zh-CN" in zh[:200]
+    # the headline's last row: each scenario's five-year fiscal cost, median [5-95 %]
+    assert "五年财政成本" in zh and "Five-year fiscal cost" in en
 
 
 @pytest.mark.slow

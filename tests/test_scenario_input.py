@@ -233,10 +233,15 @@ def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path
         "summary.csv",
         "attainment.csv",
         "variance.csv",
+        "costs.csv",
+        "costs_summary.csv",
     }
     assert {p.name for p in out.iterdir()} == expected
     att = pd.read_csv(out / "attainment.csv")
     assert len(att) == 16 * len(files) and att["p_attain"].notna().all()
+    costs = pd.read_csv(out / "costs_summary.csv").set_index(["scenario", "lever"])["p50"]
+    assert costs[("no_new_policy", "fiscal_cost")] == 0.0 and costs[("action_plan", "fiscal_cost")] > 0
+    assert costs.notna().all()
 
 
 def test_with_levers_accepts_numpy_numbers_and_checks_bounds():

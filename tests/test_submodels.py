@@ -8,7 +8,7 @@ import pytest
 
 from zgcsim.inputs.parameters import defaults
 from zgcsim.inputs.scenario import Event, resolve_scenario
-from zgcsim.inputs.seeds import stream
+from zgcsim.inputs.seeds import KeyedStream
 from zgcsim.model import (
     accounts,
     contracts,
@@ -17,7 +17,6 @@ from zgcsim.model import (
     exit,
     growth,
     knowledge,
-    land,
     listing,
     platforms,
     rd,
@@ -46,7 +45,7 @@ def context(levers, quarter=1, step=0, **params):
         step=step,
         levers=dict(levers),
         params=defaults() | params,
-        streams={name: stream(seed, name) for name in STREAMS},
+        streams={name: KeyedStream(seed, name) for name in STREAMS},
         derived={"vc_round_median": 0.2, "ipo_filing_rate": 0.1},
     )
 
@@ -287,21 +286,7 @@ def test_year_end_makes_this_years_profit_last_years_and_year_start_zeroes_the_f
     assert firms.profit_last.tolist() == [3.0, -1.0]
 
 
-# ----- land, platforms, events, listing, institutions --------------------------------------------------------------
-def test_land_congestion_is_zero_below_capacity_and_grows_above_it():
-    p = defaults()
-    levers = {"land_renewal": 0.0, "park_area": p["park_area_km2"]}
-    below = land.Land()
-    below.start_year(make_firms(revenue=[40.0, 50.0]), levers, p, base_revenue=100.0)
-    assert below.congestion == 0.0
-    above = land.Land()
-    above.start_year(make_firms(revenue=[100.0, 100.0]), levers, p, base_revenue=100.0)
-    assert above.congestion == pytest.approx(p["land_congestion"] * np.log(2.0))
-    renewed = land.Land()
-    renewed.start_year(make_firms(revenue=[100.0, 100.0]), levers | {"land_renewal": 1.0}, p, base_revenue=100.0)
-    assert renewed.congestion < above.congestion
-
-
+# ----- platforms, events, listing, institutions (land: test_parks.py) --------------------------------------------
 def test_platforms_open_for_supported_firms_first():
     p = defaults() | {"platform_supported_uptake": 1.0, "platform_open_hazard": 0.0, "platform_close_rate": 0.0}
     revenue = [500.0, 400.0, 300.0, 200.0, 0.1]  # the last is too small to run a platform

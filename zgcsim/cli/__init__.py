@@ -18,7 +18,13 @@ DEFAULT_REPLICATES = 100
 DEFAULT_SEED = 20180101
 DEFAULT_OUT = "results/main"
 # modules that come with an extra, and the extra to install when a command needs one that is missing
-EXTRAS = {"SALib": "experiments", "ema_workbench": "experiments", "dask": "experiments", "distributed": "experiments"}
+EXTRAS = {
+    "SALib": "experiments",
+    "ema_workbench": "experiments",
+    "dask": "experiments",
+    "distributed": "experiments",
+    "optuna": "experiments",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,7 +80,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
         file=sys.stderr,
     )
     started = time.perf_counter()
-    table, inputs = runner.run_many(
+    table, inputs, parks = runner.run_many(
         scenarios,
         args.replicates,
         args.seed,
@@ -99,7 +105,7 @@ def _run_locked(args: argparse.Namespace, scenarios: list, cal: Any, disc: Any, 
             "discrepancy": disc.manifest_entry() if disc else "none: value is the simulator's output",
         },
     )
-    write_results(out, table, inputs, manifest)
+    write_results(out, table, inputs, manifest, parks)
     print(f"zgcsim: {runs} runs in {wall:.1f} s; results in {out}", file=sys.stderr)
     if not args.quiet:
         _print_attainment(out)
@@ -138,6 +144,10 @@ def _print_attainment(out: Path) -> None:
                     f"  P {r.diff_p:+.2f} [{r.diff_p_low:+.2f}, {r.diff_p_high:+.2f}]"
                 )
             print(line)
+    costs = pd.read_csv(out / "costs_summary.csv")
+    print("\nfiscal_cost, five years 2018-2022, 亿元 relative to the 2017 rules: median [5-95 % of runs] (costs.csv)")
+    for r in costs[costs["lever"] == "fiscal_cost"].itertuples():
+        print(f"  {r.scenario:<24} {_number(r.p50):>9} [{_number(r.p05)} - {_number(r.p95)}]")
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -178,12 +188,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
         sc = load_scenario(path)
         changed = sum(len(v) for v in sc.lever_changes.values())
-        print(f"{path}: ok ({sc.name}: {changed} dated lever value(s), {len(sc.events)} event(s))")
+        by_park = sum(len(v) for parks in sc.park_lever_changes.values() for v in parks.values())
+        per_park = f", {by_park} dated park value(s)" if by_park else ""
+        print(f"{path}: ok ({sc.name}: {changed} dated lever value(s){per_park}, {len(sc.events)} event(s))")
     return 0
 
 
+def _cost_lines(lever_name: str) -> str:
+    """The fiscal-cost lines of ``zgcsim levers``: the cost rule, and each unit cost with its range and source."""
+    from zgcsim.inputs.parameters import BY_NAME as PARAMETERS
+    from zgcsim.model.fiscal import COST_BY_LEVER
+
+    item = COST_BY_LEVER.get(lever_name)
+    if item is None:
+        return "\n    Cost: none counted (no budget outlay or tax expenditure of its own)"
+    lines = [f"\n    Cost ({item.kind.replace('_', ' ')}, 亿元 a year relative to the 2017 rules): {item.rule}"]
+    for name in item.parameters:
+        p = PARAMETERS[name]
+        lines.append(
+            f"\n      unit cost {name} = {p.value:g} {p.unit} [{p.low:g}, {p.high:g}], drawn per replicate; "
+            f"source: {p.source}"
+        )
+    return "".join(lines)
+
+
 def _cmd_levers(_args: argparse.Namespace) -> int:
-    from zgcsim.inputs.levers import LEVERS
+    from zgcsim.inputs.levers import LEVERS, PARK_LEVERS, PARK_TOTAL_LEVERS
+    from zgcsim.inputs.parks import PARKS
 
     for lever in LEVERS:
         tasks = ",".join(str(t) for t in lever.tasks)
@@ -191,7 +222,21 @@ def _cmd_levers(_args: argparse.Namespace) -> int:
             f"{lever.name:34s} {lever.name_zh}  [{lever.low:g}, {lever.high:g}] {lever.unit}"
             f"{' (whole numbers)' if lever.whole else ''}; 2017: {lever.setting_2017:g}; plan tasks {tasks}\n"
             f"    {lever.description}. Enters: {lever.mechanism}.\n    Source: {lever.reference}"
+            f"{_cost_lines(lever.name)}"
         )
+        if lever.name in PARK_LEVERS:
+            share = (
+                "the zone value is a total, shared out by the parks' 2017 firm shares; a park's value is its own"
+                if lever.name in PARK_TOTAL_LEVERS
+                else "a park without its own value takes the zone value"
+            )
+            print(f"    Per park: [levers.{lever.name}] default = {{ 2018-01-01 = ... }}, haidian = {{ ... }}; {share}")
+    parks = ", ".join(f"{p.key} {p.name_zh}" for p in PARKS)
+    print(
+        "\nPer-park form (park levers only): next to 'values' (or its synonym 'default'), a park key with a dated "
+        "table or a plain number (from 2018-01-01); an omitted park keeps its parent's setting; an unknown park "
+        f"name is refused with the closest valid one.\nParks: {parks}"
+    )
     return 0
 
 
@@ -216,6 +261,9 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
             if (c.reason, c.reference) != said and (c.reason or c.reference):
                 print(f"         why: {c.reason or '-'}; reference: {c.reference or '-'}")
                 said = (c.reason, c.reference)
+        for park, changes in sc.park_lever_changes.get(lever.name, {}).items():
+            for c in changes:
+                print(f"      {park}: -> {c.value:g} from {c.start} ({c.source})")
     for e in sc.events:
         scope = f" sectors {','.join(e.sectors)}" if e.sectors else " all sectors"
         size = f", {e.firms} largest firms" if e.kind == "export_control" else f" for {e.quarters} quarter(s)"
@@ -293,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.register(sub)
     __import__("zgcsim.cli.experiments", fromlist=["register"]).register(sub)  # experiment, analyze
     __import__("zgcsim.cli.hindcast", fromlist=["register"]).register(sub)
+    __import__("zgcsim.cli.optimise", fromlist=["register"]).register(sub)
     return parser
 
 

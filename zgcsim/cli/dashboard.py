@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="folder under which each page session writes its runs (default: a new temporary folder)",
     )
+    parser.add_argument(
+        "--optimisation", default=None, help="a folder written by 'zgcsim optimise': show its front, load its points"
+    )
     parser.set_defaults(func=_cmd_dashboard)
 
 
@@ -57,6 +60,11 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     folders = [str(Path(f).resolve()) for f in args.results]
     for folder in folders:  # refuse a bad folder now, with one line, rather than in the page
         load_results_folder(folder)
+    optimisation = ""
+    if args.optimisation:
+        from zgcsim.reporting.pareto import load_optimisation
+
+        optimisation = str(load_optimisation(args.optimisation).path.resolve())
     _check_port(args.host, args.port)
     root = Path(args.results_root) if args.results_root else Path(tempfile.mkdtemp(prefix="zgcsim-dashboard-"))
     if root.exists() and not root.is_dir():
@@ -67,6 +75,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         {
             "ZGCSIM_DASHBOARD_RESULTS": os.pathsep.join(folders),
             "ZGCSIM_DASHBOARD_ROOT": str(root),
+            "ZGCSIM_DASHBOARD_OPTIMISATION": optimisation,
             # Keep Solara's own files under the results root, and let it send nothing to outside servers.
             "SOLARA_HOME": str(root / ".solara"),
             "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 
-PLOT_KINDS = ("fan", "fans", "heatmap", "differences", "sensitivity", "calibration", "all")
+PLOT_KINDS = ("fan", "fans", "heatmap", "differences", "parks", "sensitivity", "calibration", "all")
 
 
 def _resolve_lang(lang: str, fallback_en: bool) -> str:
@@ -97,6 +97,15 @@ def _cmd_plot(args: argparse.Namespace) -> int:
             )
         elif args.kind == "differences":
             raise UserInputError("needs at least two scenarios to compare", path=args.source)
+        if args.kind == "parks" or (args.kind == "all" and results.parks is not None):
+            from zgcsim.reporting.parkbrief import map_drawers
+
+            try:
+                jobs.extend(map_drawers(results, args.reference or sc[0], lang))
+            except UserInputError as err:
+                if args.kind == "parks":
+                    raise
+                print(f"zgcsim: no map of the parks: {err.one_line()}", file=sys.stderr)
     written = 0
     with house_style(lang):
         for name, draw in tqdm(jobs, desc="charts", unit="chart", disable=args.quiet or len(jobs) < 2):
@@ -117,6 +126,7 @@ def _cmd_brief(args: argparse.Namespace) -> int:
         analysis=args.analysis,
         calibration=args.calibration,
         reference=args.reference,
+        optimisation=args.optimisation,
         progress=not args.quiet,
     )
     print(f"zgcsim: {files.html} and {files.pdf} ({len(files.pages)} pages)", file=sys.stderr)
@@ -138,7 +148,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     plot = subparsers.add_parser(
         "plot",
         help="draw briefing charts as PNG (300 dpi), SVG and PDF",
-        description="Draw briefing charts. KIND fan|fans|heatmap|differences|all reads a results folder; "
+        description="Draw briefing charts. KIND fan|fans|heatmap|differences|parks|all reads a results folder "
+        "(parks: the map of the 16 parks, which needs parks.parquet and the maps extra); "
         "sensitivity reads sobol.csv/morris.csv (or their folder); calibration reads fit.csv (or its folder).",
     )
     plot.add_argument("kind", choices=PLOT_KINDS, help="which chart")
@@ -162,5 +173,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     brief.add_argument("--analysis", help="sobol.csv / morris.csv or their folder (default: RESULTS/analysis)")
     brief.add_argument("--calibration", help="calibration fit.csv or its folder (default: RESULTS/calibration)")
     brief.add_argument("--reference", help="scenario the others are compared with (default: the first one run)")
+    brief.add_argument(
+        "--optimisation",
+        help="a folder written by 'zgcsim optimise': adds the Pareto front and the least-cost mix per target",
+    )
     _add_lang(brief)
     brief.set_defaults(func=_cmd_brief)

@@ -23,6 +23,9 @@ from zgcsim.dashboard import catalogue
 from zgcsim.dashboard.editing import check_lever_input, edit_scenario, scenario_toml, titled, valid_name
 from zgcsim.dashboard.ensemble import MAX_REPLICATES, EditSpec, JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.figures import fan_chart, figure_png
+from zgcsim.dashboard.live_page import LiveCard
+from zgcsim.dashboard.optimisation import OptimisationCard
+from zgcsim.dashboard.park_card import ParkCard
 from zgcsim.dashboard.tables import attainment_table, paired_effect, to_html
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import DEFAULT_PATH
@@ -139,8 +142,7 @@ def _edited_name() -> str:
 @solara.lab.task
 def run_task(spec: JobSpec) -> None:
     """Run a job in a background thread, reporting progress; keep its results or show its error."""
-    if session_folder.value is None:
-        session_folder.set(SessionFolder(_results_root()))
+    _session()
     stop = threading.Event()
     stop_event.set(stop)
     progress.set((0, 0))
@@ -445,6 +447,53 @@ def FanCard() -> None:
         solara.FileDownload(png, filename=f"fan_{current}_{lg}.png", label=t("download_png", lg), mime_type="image/png")
 
 
+def _session() -> SessionFolder:
+    """The page session's folder, made on first use."""
+    if session_folder.value is None:
+        session_folder.set(SessionFolder(_results_root()))
+    return session_folder.value
+
+
+def _indicator_key() -> str:
+    keys = [*TARGET_KEYS, *AUX_KEYS]
+    for i, k in enumerate(keys):
+        label = f"{i + 1}. {indicator_name(k, lang.value)}" if k in TARGET_KEYS else indicator_name(k, lang.value)
+        if label == indicator_label.value:
+            return k
+    return TARGET_KEYS[0]
+
+
+@solara.component
+def Live() -> None:
+    """The live what-if card, fed with the edit being typed in the edit card."""
+    lg = lang.value
+    values, errors = _lever_values(lg)
+    name = _edited_name()
+    _, seed = _ensemble_settings()
+    ok = not errors and valid_name(name, parent_name.value)
+    LiveCard(
+        lang=lg,
+        parent=parent_name.value,
+        values=values,
+        start=dt.date(from_year.value, 1, 1),
+        name=name if ok else None,
+        seed=seed,
+        quick=quick.value,
+        root=_results_root(),
+        session=_session,
+        indicator=_indicator_key(),
+    )
+
+
+def _load_point(base: str, point: str, values: dict[str, float]) -> None:
+    """Put a point of the optimisation front into the edit card: its base as parent, its levers from 2018."""
+    if base in catalogue.library_names():
+        parent_name.set(base)
+    new_name.set(f"optimise_{point}")
+    from_year.set(2018)
+    lever_texts.set({name: f"{value:g}" for name, value in values.items()})
+
+
 @solara.component
 def Page() -> None:
     """The whole page: controls on the left, results on the right."""
@@ -469,6 +518,10 @@ def Page() -> None:
                 EditCard()
             with solara.Column():
                 StatusCard()
+                Live()
                 CompareCard()
                 EffectCard()
                 FanCard()
+                OptimisationCard(lg, _load_point)
+                compared = [store.value[k] for k in selected.value if k in store.value]
+                ParkCard(compared, [_legend_label(rs, lg) for rs in compared], lg)

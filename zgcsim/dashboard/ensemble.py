@@ -123,14 +123,14 @@ def _run_into(
     folder: Path,
     on_progress: Callable[[int, int], None] | None,
     should_stop: Callable[[], bool] | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[Scenario]]:
-    """Run the job's ensemble (its edited scenario file written in ``folder``); return tables and manifest."""
+) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[Scenario], pd.DataFrame]:
+    """Run the job's ensemble (its edited scenario file written in ``folder``); return tables, manifest, parks."""
     scenarios, _ = prepare_scenarios(spec, folder)
     parameter_values = dict(QUICK_PARAMETERS) if spec.quick else None
     calibration = default_calibration()
     started = time.perf_counter()
     # in this thread, run by run, so the page shows progress and can stop between runs
-    table, inputs = runner.run_many(
+    table, inputs, parks = runner.run_many(
         scenarios,
         spec.replicates,
         spec.seed,
@@ -156,7 +156,7 @@ def _run_into(
             else "none: central values of the parameter table",
         },
     )
-    return table, inputs, manifest, scenarios
+    return table, inputs, manifest, scenarios, parks
 
 
 def run_job(
@@ -192,9 +192,9 @@ def _run_job(
 ) -> tuple[list[ResultSet], Path]:
     number, folder = session.next_run_folder()
     try:
-        table, inputs, manifest, scenarios = _run_into(spec, folder, on_progress, should_stop)
+        table, inputs, manifest, scenarios, parks = _run_into(spec, folder, on_progress, should_stop)
         out = folder / "results"
-        write_results(out, table, inputs, manifest)
+        write_results(out, table, inputs, manifest, parks)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # a failed or stopped run keeps nothing, not even its folder
         raise
@@ -214,6 +214,7 @@ def _run_job(
             seed=spec.seed,
             quick=spec.quick,
             parent_key=parent_key if spec.edit is not None and sc.name == spec.edit.name else None,
+            folder=str(out),
         )
         for sc in scenarios
     ]

@@ -369,4 +369,6 @@ def hold_levers(scenario: Scenario, values: dict[str, float]) -> Scenario:
     from dataclasses import replace
 
     stripped = {name: changes for name, changes in scenario.lever_changes.items() if name not in values}
-    return with_levers(replace(scenario, lever_changes=stripped), values, start=FIRST_DAY)
+    park_stripped = {name: by_park for name, by_park in scenario.park_lever_changes.items() if name not in values}
+    held = replace(scenario, lever_changes=stripped, park_lever_changes=park_stripped)
+    return with_levers(held, values, start=FIRST_DAY)

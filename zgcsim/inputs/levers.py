@@ -256,7 +256,7 @@ LEVERS: tuple[Lever, ...] = (
         2000,
         488,
         (19,),
-        "denominator of revenue_per_km2 and land capacity (model.update_land)",
+        "zone area: scales every park's area, so the denominator of revenue_per_km2 and land capacity (model/parks.py)",
         "plan task 19: 研究分园空间范围优化调整方案; 488 km² planned area of 一区十六园 (data/README.md)",
     ),
     Lever(
@@ -268,8 +268,48 @@ LEVERS: tuple[Lever, ...] = (
         0.1,
         0.01,
         (19, 20),
-        "raises capacity and lowers the congestion drag on growth (model.update_land)",
+        "raises each park's capacity, lowering its land use, congestion and moves out (model/parks.py; per park)",
         "plan task 19 (存量更新) and task 20 (腾笼换鸟, 盘活工业用地、老旧厂房); 2017 rate is our assumption",
+    ),
+    Lever(
+        "park_area_change",
+        "分园面积调整",
+        "Scale of each park's planned area (1 = the 2012 layout; per park, see PARK_LEVERS)",
+        "share of the 2012 area",
+        0.5,
+        2.0,
+        1.0,
+        (19,),
+        "each park's area: land capacity and the denominator of revenue per km² (model/parks.py); the zone's area "
+        "is the sum of the parks' areas",
+        "plan task 19: 研究分园空间范围优化调整方案 (存量优先、布局集中); no adjustment was approved by 2017",
+    ),
+    Lever(
+        "relocation_support",
+        "企业跨区转移支持",
+        "Support for firms moving between the zone's parks (0 = 2017 practice)",
+        "index",
+        0,
+        3,
+        0,
+        (19,),
+        "odds that a firm outgrowing its park settles in another park of the zone (model/relocation.py)",
+        "plan task 19: 支持企业跨区转移，支持迁入迁出地区政府建立利益分享机制; intensity scale is ours",
+    ),
+    Lever(
+        "partner_park_capacity",
+        "京外合作园区承接能力",
+        "Firms per year the partner parks outside Beijing (Xiong'an, Tianjin Binhai) can take from the zone",
+        "firms per year",
+        0,
+        2000,
+        50,
+        (23,),
+        "destination of firms outgrowing their park; part of them keep their registration in the zone "
+        "(model/relocation.py)",
+        "plan task 23: 加快雄安新区中关村科技园、天津滨海-中关村科技园等合作园区建设; the Tianjin Binhai-ZGC park "
+        "opened in 2016; 50 a year in 2017 is our assumption",
+        whole=True,
     ),
     Lever(
         "energy_efficiency",
@@ -287,3 +327,14 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 BY_NAME: Mapping[str, Lever] = MappingProxyType({lever.name: lever for lever in LEVERS})
+# levers a scenario may also set park by park ([levers.NAME] with a dated table per park key, model/parks.py)
+PARK_LEVERS: tuple[str, ...] = (
+    "land_renewal",
+    "park_area_change",
+    "incubator_capacity",
+    "relocation_support",
+    "partner_park_capacity",
+)
+# park levers that are zone totals: the zone value is shared out by the parks' 2017 firm shares, a park's own
+# value is that park's amount; the others are rates or scales that apply to every park as they are
+PARK_TOTAL_LEVERS: tuple[str, ...] = ("incubator_capacity", "partner_park_capacity")

@@ -25,6 +25,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs import levers as lever_catalogue
 from zgcsim.inputs import parameters
 from zgcsim.inputs.bundled import LIBRARY_PACKAGE, bundled_folder
+from zgcsim.inputs.parks import PARK_KEYS, PARKS
 
 LIBRARY = bundled_folder(LIBRARY_PACKAGE, "scenarios")  # the scenario library, also for parents
 FIRST_DAY = dt.date(2018, 1, 1)
@@ -78,6 +79,8 @@ class Scenario:
     events: tuple[Event, ...]
     uncertain_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     uncertain_sources: Mapping[str, str] = field(default_factory=dict)
+    # lever -> park key -> dated values set for that park (levers.PARK_LEVERS only)
+    park_lever_changes: Mapping[str, Mapping[str, tuple[LeverChange, ...]]] = field(default_factory=dict)
 
     def lever(self, name: str, on: dt.date) -> float:
         """Return the value of lever ``name`` in force on date ``on`` (before 2018: the lever's own history)."""
@@ -91,6 +94,26 @@ class Scenario:
     def levers_on(self, on: dt.date) -> dict[str, float]:
         """Return every lever's value in force on date ``on``."""
         return {name: self.lever(name, on) for name in lever_catalogue.BY_NAME}
+
+    def park_levers_on(self, on: dt.date) -> dict[str, np.ndarray]:
+        """Return each park lever's value in every park (in ``parks.PARK_KEYS`` order) in force on ``on``.
+
+        A park without its own dated value in force takes the zone's value: as it is for rates and scales, and
+        its share of the zone total (its 2017 firm share, data/parks.csv) for ``levers.PARK_TOTAL_LEVERS``.
+        """
+        values = {}
+        for name in lever_catalogue.PARK_LEVERS:
+            zone = self.lever(name, on)
+            if name in lever_catalogue.PARK_TOTAL_LEVERS:
+                by_park = np.array([zone * park.firm_share for park in PARKS])
+            else:
+                by_park = np.full(len(PARKS), zone)
+            for key, changes in self.park_lever_changes.get(name, {}).items():
+                in_force = [c for c in changes if c.start <= on]
+                if in_force:
+                    by_park[PARK_KEYS.index(key)] = in_force[-1].value
+            values[name] = by_park
+        return values
 
     def fingerprint(self) -> str:
         """Return a SHA-256 of the scenario's files, child first, for manifests and caches."""
@@ -249,30 +272,72 @@ def _check_keys(table: Any, allowed: tuple[str, ...], path: Path, where: str) ->
     return table
 
 
-def _parse_levers(table: Any, path: Path) -> dict[str, list[LeverChange]]:
+def _parse_levers(
+    table: Any, path: Path
+) -> tuple[dict[str, list[LeverChange]], dict[str, dict[str, list[LeverChange]]]]:
+    """The zone's dated lever values, and the park levers' dated values park by park (lever -> park -> values).
+
+    A park lever (``levers.PARK_LEVERS``) may name parks next to ``values`` (or its synonym ``default``), each
+    with a dated table or a plain number (in force from the first simulated day).
+    """
     table = _check_keys(table, tuple(lever_catalogue.BY_NAME), path, "levers")
     parsed: dict[str, list[LeverChange]] = {}
+    by_park: dict[str, dict[str, list[LeverChange]]] = {}
     for name, spec in table.items():
         key = f"levers.{name}"
-        spec = _check_keys(spec, LEVER_KEYS, path, key)
-        if "values" not in spec:
-            raise UserInputError("missing 'values' (a table of date = value)", path=path, key=key)
-        values = spec["values"]
-        if not isinstance(values, dict) or not values:
-            raise UserInputError("'values' must be a non-empty table of date = value", path=path, key=key)
+        per_park = name in lever_catalogue.PARK_LEVERS
+        if not isinstance(spec, dict):
+            raise UserInputError(f"expected a table, got {type(spec).__name__}", path=path, key=key)
+        if per_park:
+            for sub in spec:
+                if sub not in (*LEVER_KEYS, "default") and sub not in PARK_KEYS:
+                    hint = closest(sub, (*PARK_KEYS, *LEVER_KEYS, "default"))
+                    raise UserInputError(f"unknown park '{sub}'{hint}", path=path, key=f"{key}.{sub}")
+        else:
+            _check_keys(spec, LEVER_KEYS, path, key)
+        if "values" in spec and "default" in spec:
+            raise UserInputError("give 'values' or 'default' (the same thing), not both", path=path, key=key)
+        zone = spec.get("values", spec.get("default"))
+        parks = {sub: value for sub, value in spec.items() if sub in PARK_KEYS}
+        if zone is None and not parks:
+            what = "'values' (a table of date = value)" + (" or a park's values" if per_park else "")
+            raise UserInputError(f"missing {what}", path=path, key=key)
         lever = lever_catalogue.BY_NAME[name]
         reason = _text(spec.get("reason", ""), path, f"{key}.reason")
         reference = _text(spec.get("reference", ""), path, f"{key}.reference")
-        changes = []
-        for date_text, value in values.items():
-            vkey = f"{key}.values.{date_text}"
-            start = _date(date_text, path, vkey)
-            number = check_lever_value(lever, value, path, vkey)
-            if any(c.start == start for c in changes):
-                raise UserInputError(f"duplicated date {start}", path=path, key=vkey)
-            changes.append(LeverChange(start, number, str(path), reason, reference))
-        parsed[name] = sorted(changes, key=lambda c: c.start)
-    return parsed
+        if zone is not None:
+            where = f"{key}.{'values' if 'values' in spec else 'default'}"
+            parsed[name] = _dated(zone, lever, path, where, reason, reference, per_park)
+        for park, values in parks.items():
+            by_park.setdefault(name, {})[park] = _dated(values, lever, path, f"{key}.{park}", reason, reference, True)
+    return parsed, by_park
+
+
+def _dated(
+    values: Any,
+    lever: lever_catalogue.Lever,
+    path: Path,
+    key: str,
+    reason: str,
+    reference: str,
+    number_allowed: bool,
+) -> list[LeverChange]:
+    """A lever's dated values (a table of date = value; a plain number means from the first simulated day)."""
+    if number_allowed and not isinstance(values, dict):
+        values = {FIRST_DAY.isoformat(): values}
+    if not isinstance(values, dict) or not values:
+        raise UserInputError(
+            f"'{key.rsplit('.', 1)[-1]}' must be a non-empty table of date = value", path=path, key=key
+        )
+    changes: list[LeverChange] = []
+    for date_text, value in values.items():
+        vkey = f"{key}.{date_text}"
+        start = _date(date_text, path, vkey)
+        number = check_lever_value(lever, value, path, vkey)
+        if any(c.start == start for c in changes):
+            raise UserInputError(f"duplicated date {start}", path=path, key=vkey)
+        changes.append(LeverChange(start, number, str(path), reason, reference))
+    return sorted(changes, key=lambda c: c.start)
 
 
 def _parse_events(items: Any, path: Path) -> list[Event]:
@@ -406,12 +471,12 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     else:
         parent = Scenario(name="2017 settings", title="", question="", files=(), lever_changes={}, events=())
 
-    own_levers = _parse_levers(data.get("levers", {}), path)
-    merged: dict[str, tuple[LeverChange, ...]] = dict(parent.lever_changes)
-    for lever_name, changes in own_levers.items():
-        by_date = {c.start: c for c in merged.get(lever_name, ())}
-        by_date.update({c.start: c for c in changes})  # the child's dated values win on the same date
-        merged[lever_name] = tuple(sorted(by_date.values(), key=lambda c: c.start))
+    own_levers, own_park_levers = _parse_levers(data.get("levers", {}), path)
+    merged = _merge(parent.lever_changes, own_levers)
+    # an omitted park keeps its parent's setting; a park the child names merges its dates with the parent's
+    park_merged = {name: dict(by_park) for name, by_park in parent.park_lever_changes.items()}
+    for lever_name, by_park in own_park_levers.items():
+        park_merged[lever_name] = _merge(park_merged.get(lever_name, {}), by_park)
 
     ranges = dict(parent.uncertain_ranges)
     sources = dict(parent.uncertain_sources)
@@ -428,7 +493,20 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         events=(*parent.events, *_parse_events(data.get("events", []), path)),
         uncertain_ranges=ranges,
         uncertain_sources=sources,
+        park_lever_changes=park_merged,
     )
+
+
+def _merge(
+    parent: Mapping[str, tuple[LeverChange, ...]], child: Mapping[str, list[LeverChange]]
+) -> dict[str, tuple[LeverChange, ...]]:
+    """The parent's dated values with the child's added; the child's win on the same date."""
+    merged: dict[str, tuple[LeverChange, ...]] = dict(parent)
+    for name, changes in child.items():
+        by_date = {c.start: c for c in merged.get(name, ())}
+        by_date.update({c.start: c for c in changes})
+        merged[name] = tuple(sorted(by_date.values(), key=lambda c: c.start))
+    return merged
 
 
 def resolve_scenario(spec: str | Path | Scenario) -> Scenario:

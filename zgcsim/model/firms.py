@@ -25,6 +25,7 @@ def grant_lag(params: Mapping[str, float]) -> int:
 FIELDS: dict[str, Any] = {
     "uid": np.int64,
     "sector": np.int16,
+    "park": np.int16,  # index into inputs.parks.PARKS (model/parks.py)
     "age": np.float64,  # years
     "manufacturer": np.bool_,  # at least half of revenue from manufacturing (super-deduction 2021 rule)
     "revenue": np.float64,  # 亿元 per year, current annualised rate
@@ -76,28 +77,48 @@ FIELDS: dict[str, Any] = {
     "y_contracts": np.float64,
     "y_energy": np.float64,
     "y_vc": np.float64,
+    "y_tax": np.float64,  # corporate income tax due for the year, 亿元 (set at year end, model/fiscal.py)
+    "y_tax_2017_rules": np.float64,  # the same firm's tax under the 2017 tax rules, 亿元
 }
 YEARLY = tuple(name for name in FIELDS if name.startswith("y_"))
 ORIGINS = ("incumbent", "de_novo", "spin_off", "returnee_founder", "incubator_graduate")
 
 
 class FirmTable:
-    """Struct-of-arrays state of every firm, with a grant pipeline of pending applications."""
+    """Struct-of-arrays state of every firm, with a grant pipeline of pending applications.
+
+    Each field is held in a buffer with spare capacity; ``columns[name]`` is a view of its first ``len(self)`` rows.
+    Entrants are written into the spare rows (the buffers double when full), so a quarter's entry does not copy
+    the table; exited firms are dropped in place once a year (``compact``). The pending grants are held
+    column-major, so one quarter's column of the pipeline is contiguous.
+    """
 
     def __init__(self, columns: Mapping[str, np.ndarray], pending: np.ndarray) -> None:
         n = len(columns["uid"])
         missing = set(FIELDS) - set(columns)
         if missing:
             raise ValueError(f"missing firm columns: {sorted(missing)}")
-        self.columns: dict[str, np.ndarray] = {
-            name: np.asarray(columns[name], dtype=dtype).copy() for name, dtype in FIELDS.items()
-        }
-        if any(len(col) != n for col in self.columns.values()) or pending.shape != (n, GRANT_PIPELINE_QUARTERS):
+        if any(len(columns[name]) != n for name in FIELDS) or pending.shape != (n, GRANT_PIPELINE_QUARTERS):
             raise ValueError("firm columns and the grant pipeline must have one row per firm")
-        self.pending = pending.astype(np.int64).copy()
+        capacity = max(16, 2 * n)
+        self._n = n
+        self._buffers: dict[str, np.ndarray] = {}
+        for name, dtype in FIELDS.items():
+            buffer = np.zeros(capacity, dtype)
+            buffer[:n] = np.asarray(columns[name], dtype=dtype)
+            self._buffers[name] = buffer
+        self._pending_buffer = np.zeros((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        self._pending_buffer[:n] = pending
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Point ``columns`` and ``pending`` at the first ``len(self)`` rows of the buffers."""
+        n = self._n
+        self.columns: dict[str, np.ndarray] = {name: buffer[:n] for name, buffer in self._buffers.items()}
+        self.pending = self._pending_buffer[:n]
 
     def __len__(self) -> int:
-        return len(self.columns["uid"])
+        return self._n
 
     def __getattr__(self, name: str) -> np.ndarray:
         columns = self.__dict__.get("columns")
@@ -112,23 +133,60 @@ class FirmTable:
         else:
             super().__setattr__(name, value)
 
+    def _reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows in every buffer, doubling the capacity as often as needed."""
+        capacity = len(self._pending_buffer)
+        if rows <= capacity:
+            return
+        while capacity < rows:
+            capacity *= 2
+        n = self._n
+        for name, buffer in self._buffers.items():
+            grown = np.zeros(capacity, buffer.dtype)
+            grown[:n] = buffer[:n]
+            self._buffers[name] = grown
+        pending = np.zeros((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        pending[:n] = self._pending_buffer[:n]
+        self._pending_buffer = pending
+
     def append(self, columns: Mapping[str, np.ndarray], pending: np.ndarray | None = None) -> None:
         """Add new firms (entrants); every field must be given."""
         k = len(columns["uid"])
         if k == 0:
             return
-        for name, dtype in FIELDS.items():
-            self.columns[name] = np.concatenate([self.columns[name], np.asarray(columns[name], dtype=dtype)])
-        extra = np.zeros((k, GRANT_PIPELINE_QUARTERS), np.int64) if pending is None else pending
-        self.pending = np.concatenate([self.pending, extra.astype(np.int64)])
+        n = self._n
+        self._reserve(n + k)
+        for name, buffer in self._buffers.items():
+            buffer[n : n + k] = columns[name]
+        self._pending_buffer[n : n + k] = 0 if pending is None else pending
+        self._n = n + k
+        self._refresh()
 
     def compact(self) -> None:
         """Drop firms that have exited; called once a year after the statistics are taken."""
-        keep = self.columns["active"]
-        if keep.all():
+        keep = np.flatnonzero(self.columns["active"])
+        m = len(keep)
+        if m == self._n:
             return
-        self.columns = {name: col[keep] for name, col in self.columns.items()}
-        self.pending = self.pending[keep]
+        for name, column in self.columns.items():  # take copies overlapping input first: safe in place
+            np.take(column, keep, out=self._buffers[name][:m], mode="clip")
+        self._pending_buffer[:m] = np.take(self.pending, keep, axis=0)
+        self._n = m
+        self._refresh()
+
+    def rows(self, selection: slice) -> FirmTable:
+        """Return a table of the rows ``selection`` whose columns are views into this one (no copy).
+
+        Behaviour functions that take a table can so run on a block of firms, e.g. the quarter's entrants.
+        """
+        part = object.__new__(FirmTable)
+        columns = {name: column[selection] for name, column in self.columns.items()}
+        object.__setattr__(part, "_n", len(columns["uid"]))
+        object.__setattr__(part, "_buffers", columns)
+        object.__setattr__(part, "_pending_buffer", self.pending[selection])
+        object.__setattr__(part, "columns", columns)
+        object.__setattr__(part, "pending", self.pending[selection])
+        return part
 
     def index_of(self, uid: int) -> int:
         """Return the row of the firm with ``uid``; raise ``KeyError`` if it is not in the table."""

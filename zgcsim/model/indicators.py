@@ -13,9 +13,11 @@ from typing import Protocol
 
 import numpy as np
 
+from zgcsim.inputs.levers import BY_NAME as LEVERS
 from zgcsim.inputs.sectors import SECTORS
 from zgcsim.inputs.targets import Target, load_targets
 from zgcsim.model.firms import FirmTable
+from zgcsim.model.fiscal import COST_ITEMS, OUTLAY
 from zgcsim.model.global_lists import fortune_threshold_yi, yuan_per_usd
 
 
@@ -30,6 +32,8 @@ class ParkState(Protocol):
     standards_created: int
     entrants_year: int
     gi1000_cutoff_usd_m: float
+    fiscal: dict[str, float]  # the year's cost of each costed lever, 亿元 (model/fiscal.py)
+    area_km2: float  # the zone's area: the sum of the parks' areas
 
 
 def on_global_list(state: ParkState) -> np.ndarray:
@@ -70,6 +74,16 @@ def _employees(s: ParkState) -> float:
     return float(s.firms.employees[s.firms.active].sum())
 
 
+def _tax_expenditure(s: ParkState) -> float:
+    """Tax under the 2017 rules minus tax due, summed over every firm of the year (model/fiscal.py)."""
+    return float(s.firms.y_tax_2017_rules.sum() - s.firms.y_tax.sum())
+
+
+def _fiscal_cost(s: ParkState) -> float:
+    """Tax expenditure plus the spending levers' outlays, relative to the 2017 rules (model/fiscal.py)."""
+    return _tax_expenditure(s) + sum(s.fiscal.get(item.lever, 0.0) for item in COST_ITEMS if item.kind == OUTLAY)
+
+
 def _sum(column: str, active_only: bool = False) -> Callable[[ParkState], float]:
     def compute(s: ParkState) -> float:
         values = s.firms.columns[column]
@@ -88,7 +102,7 @@ _COMPUTE: dict[str, Callable[[ParkState], float]] = {
     "profit_margin": lambda s: 100.0 * s.firms.y_profit.sum() / s.firms.y_revenue.sum(),
     "labour_productivity": lambda s: 1e4 * s.firms.y_value_added.sum() / _employees(s),
     "revenue_per_employee": lambda s: 1e4 * s.firms.y_revenue.sum() / _employees(s),
-    "revenue_per_km2": lambda s: s.firms.y_revenue.sum() / s.levers["park_area"],
+    "revenue_per_km2": lambda s: s.firms.y_revenue.sum() / s.area_km2,
     "energy_per_10k_va": lambda s: s.firms.y_energy.sum() / (1e4 * s.firms.y_value_added.sum()),
     "listed_companies": lambda s: float(s.firms.listed[s.firms.active].sum()),
     "pillar_clusters": lambda s: float(pillar_cluster_mask(s).sum()),
@@ -114,7 +128,13 @@ _COMPUTE: dict[str, Callable[[ParkState], float]] = {
     # net profit, not total profit; the mapping is an uncertain factor drawn per replicate
     "rd_intensity_published": lambda s: s.params["rd_concept_ratio"] * _COMPUTE["rd_intensity"](s),
     "profit_margin_published": lambda s: s.params["net_profit_ratio"] * _COMPUTE["profit_margin"](s),
+    # fiscal cost relative to the 2017 rules (model/fiscal.py; 0 in the start year)
+    "fiscal_cost": _fiscal_cost,
+    "tax_expenditure": _tax_expenditure,
 }
+COST_PREFIX = "cost_"  # the per-lever cost series: cost_<lever>
+for _item in COST_ITEMS:
+    _COMPUTE[COST_PREFIX + _item.lever] = lambda s, lever=_item.lever: float(s.fiscal.get(lever, 0.0))
 
 _AUX_META: dict[str, tuple[str, str, str]] = {
     "total_revenue": ("总收入", "Total revenue", "亿元"),
@@ -132,6 +152,17 @@ _AUX_META: dict[str, tuple[str, str, str]] = {
     "startups_founded": ("新进入企业", "Firms entering the zone's statistics", "firms"),
     "rd_intensity_published": ("研发费用强度（统计口径）", "R&D expenses / revenue, as published since 2018", "%"),
     "profit_margin_published": ("净利润率（统计口径）", "Net profit / revenue, as published", "%"),
+    "fiscal_cost": ("财政成本（相对2017年政策）", "Fiscal cost (relative to the 2017 policy)", "亿元"),
+    "tax_expenditure": ("税式支出（相对2017年税制）", "Tax expenditure (relative to the 2017 tax rules)", "亿元"),
+}
+# per-lever costs: registered series, kept out of AUX_KEYS (the dashboard's list) and read as costs.csv
+_COST_META: dict[str, tuple[str, str, str]] = {
+    COST_PREFIX + item.lever: (
+        f"财政成本：{LEVERS[item.lever].name_zh}",
+        f"Fiscal cost: {LEVERS[item.lever].description}",
+        "亿元",
+    )
+    for item in COST_ITEMS
 }
 
 
@@ -149,7 +180,7 @@ class Indicator:
 
 def _build_registry() -> dict[str, Indicator]:
     registry = {t.key: Indicator(t.key, t.name_zh, t.name_en, t.unit, _COMPUTE[t.key], t) for t in load_targets()}
-    for key, (zh, en, unit) in _AUX_META.items():
+    for key, (zh, en, unit) in (_AUX_META | _COST_META).items():
         registry[key] = Indicator(key, zh, en, unit, _COMPUTE[key], None)
     return registry
 
@@ -157,6 +188,7 @@ def _build_registry() -> dict[str, Indicator]:
 REGISTRY: dict[str, Indicator] = _build_registry()
 TARGET_KEYS: tuple[str, ...] = tuple(t.key for t in load_targets())
 AUX_KEYS: tuple[str, ...] = tuple(_AUX_META)
+COST_KEYS: tuple[str, ...] = tuple(_COST_META)
 
 
 def compute_all(state: ParkState) -> dict[str, float]:

@@ -5,6 +5,8 @@ They are few (about 250), so each is a Mesa agent with its own state and methods
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import mesa
 import numpy as np
 
@@ -29,19 +31,40 @@ class University(mesa.Agent):
         # sequence, so dropping them would shift every later TTO draw
         self.licence_income_year = 0.0
 
-    def review_tto(self, params: dict[str, float], staff_subsidy: float, rng: np.random.Generator) -> None:
-        """Each quarter: set up or professionalise a TTO; funded institutions do so far more often (task 7)."""
+    def review_tto(self, params: dict[str, float], staff_subsidy: float, draws: Iterator[float] | None) -> None:
+        """Each quarter: set up or professionalise a TTO; funded institutions do so far more often (task 7).
+
+        ``draws`` yields this institution's uniform (one, when ``needs_tto_draw``; None when it draws none).
+        """
         if not self.tto:
             chance = params["tto_funded_uptake"] if self.funded else params["tto_setup_hazard"]
-            self.tto = bool(rng.random() < 1 - (1 - chance) ** QUARTER)  # yearly chances, reviewed quarterly
-        elif not self.funded and rng.random() < 1 - params["tto_survival"] ** QUARTER:  # unfunded offices lapse
+            self.tto = bool(next(draws) < 1 - (1 - chance) ** QUARTER)  # yearly chances, reviewed quarterly
+        elif not self.funded and next(draws) < 1 - params["tto_survival"] ** QUARTER:  # unfunded offices lapse
             self.tto = False
         base = params["tto_base_staff"]
         self.tto_staff = (base + (staff_subsidy if self.funded else 0.0)) if self.tto else 0.0
 
+    def needs_tto_draw(self) -> bool:
+        """Whether ``review_tto`` draws this quarter: to set up an office, or for an unfunded office to lapse."""
+        return not self.tto or not self.funded
+
     def reset_year(self) -> None:
         """Zero the yearly licence income."""
         self.licence_income_year = 0.0
+
+
+def review_ttos(
+    institutions: list[University], params: dict[str, float], staff_subsidy: float, rng: np.random.Generator
+) -> None:
+    """``University.review_tto`` for every institution in turn, with the quarter's uniforms drawn at once.
+
+    Each institution draws at most one uniform (``needs_tto_draw``), so the draws are the ones the institutions
+    would make one by one, in the same order.
+    """
+    drawing = [u for u in institutions if u.needs_tto_draw()]
+    draws = iter(rng.random(len(drawing)).tolist())
+    for u in institutions:
+        u.review_tto(params, staff_subsidy, draws if u.needs_tto_draw() else None)
 
 
 def research_quarter(

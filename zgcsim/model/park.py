@@ -19,8 +19,8 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.sectors import SECTORS
-from zgcsim.inputs.seeds import as_seed_sequence, stream
-from zgcsim.model import anchors, events, land, platforms, structure
+from zgcsim.inputs.seeds import KeyedStream, as_seed_sequence
+from zgcsim.model import anchors, events, fiscal, parks, platforms, relocation, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
 from zgcsim.model.contracts import sell_contracts
@@ -35,6 +35,7 @@ from zgcsim.model.institutions import (
     build_institutions,
     license_to_firms,
     research_quarter,
+    review_ttos,
 )
 from zgcsim.model.knowledge import produce_knowledge
 from zgcsim.model.listing import anchor_filing_rate, build_exchanges, file_and_list, seed_listing_pipeline
@@ -68,6 +69,8 @@ STREAMS = (
     "platforms",
     "licensing",
     "common_shocks",
+    "parks",
+    "relocation",
 )
 LAST_DATA_YEAR = 2017  # the last year of the zone's record the model uses
 # the named random streams each stage of ``ParkModel.step`` draws from, in step order ("tto" serves stages 1 and 3)
@@ -75,7 +78,7 @@ STAGE_STREAMS = {
     "policy": ("tto", "common_shocks"),
     "year_start": (),
     "universities": ("tto", "licensing"),
-    "entry": ("entry",),
+    "entry": ("entry", "parks"),
     "investors": ("vc",),
     "rd_decisions": ("rd",),
     "knowledge": ("patents", "contracts"),
@@ -83,6 +86,7 @@ STAGE_STREAMS = {
     "platforms_listing_accounts": ("platforms", "listing"),
     "exits": ("exit",),
     "statistics": (),
+    "relocation": ("relocation",),
 }
 # Global Innovation 1000 total R&D, bn US$: 702 (2017) and 782 (2018), global_list_thresholds.csv
 GI1000_GROWTH_2018 = 782 / 702 - 1
@@ -152,7 +156,7 @@ class ParkModel(mesa.Model):
         parameter_values = {**dict(parameter_values or {}), **parameters}
         super().__init__(rng=np.random.default_rng(seed))
         self.policy_scenario = scenario  # not `scenario`: Mesa 3.5 models keep their own Scenario object there
-        self.streams = {name: stream(seed, name) for name in STREAMS}
+        self.streams = {name: KeyedStream(seed, name) for name in STREAMS}
         self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
@@ -165,8 +169,15 @@ class ParkModel(mesa.Model):
         self.patents_by_quarter: dict[tuple[int, int], int] = {}  # valid patents at each quarter's end
         self.last_exits = np.zeros(0, np.int64)  # uids of the firms that left in the last quarter
         self.history: dict[int, dict[str, float]] = {}
+        self.year_levers: list[dict[str, float]] = []  # the levers in force in each quarter of the current year
+        self.fiscal: dict[str, float] = {}  # the current year's cost of each costed lever, 亿元 (model/fiscal.py)
 
         self.firms = build_firms(self.params, self.streams["population"], start_year)
+        self.park_levers = scenario.park_levers_on(dt.date(start_year, 12, 31))
+        self.park_shares = parks.assign_start(self.firms, self.params, self.streams["parks"])
+        self.space = parks.ParkSpace(self.firms, self.params, self.levers, self.park_levers)
+        self.park_history: dict[int, np.ndarray] = {}  # year -> the parks' table (model/parks.py)
+        self.relocations: dict[int, np.ndarray] = {}  # year -> moves by (park, route) (model/relocation.py)
         self.next_uid = int(self.firms.uid.max()) + 1
         self.institutions: list[University] = build_institutions(
             self, self.params, self.base["research_budget"], self.base["tto"], self.streams["institutions"]
@@ -183,7 +194,6 @@ class ParkModel(mesa.Model):
         self.levers_start = dict(self.levers)  # the start year's policy, the reference for exit prospects
         self.standards_created = int(self.base["standards"])
         self.entrants_year = int((self.firms.age < 1.0).sum())  # the start year's entry cohort
-        self.land = land.Land()
         self.common_growth = np.zeros(len(SECTORS))  # yearly log-growth shock by sector (zero up to the origin)
         self.export_controlled: set[int] = set()  # indices of the export-control events already applied
         ctx = self._context()
@@ -200,6 +210,7 @@ class ParkModel(mesa.Model):
             self.firms, self.exchanges[0], self.derived["ipo_filing_rate"], self.params, self.streams["listing"]
         )
         self.history[start_year] = compute_all(self)
+        self.park_history[start_year] = parks.park_table(self.firms, self.space)
         self.datacollector = mesa.DataCollector(model_reporters=indicator_reporters())
         self.running = start_year < end_year  # Mesa's flag: stepping stops once the end year is done
 
@@ -212,6 +223,11 @@ class ParkModel(mesa.Model):
         ctx.common_growth = self.common_growth
         return ctx
 
+    @property
+    def area_km2(self) -> float:
+        """The zone's area: the sum of the parks' areas (``park_area`` scaled by the parks' area changes)."""
+        return parks.zone_area(self.levers, self.park_levers)
+
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
         self.firms.index_of(uid)
@@ -223,17 +239,21 @@ class ParkModel(mesa.Model):
 
         1. Structure and policy: after the origin year (Q1), the after-origin parameters and the year's common
            demand shocks (model/structure.py); levers in force at mid-quarter; events (demand shocks, export
-           controls); TTO funding and set-up; yearly (Q1) land capacity and the global-list cut-off.
+           controls); TTO funding and set-up; yearly (Q1) each park's land capacity, land use and congestion
+           (model/parks.py) and the global-list cut-off.
         2. Year start (Q1): reset the year's accumulators.
         3. Universities and institutes research: disclosures, licences to firms, spin-offs.
-        4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates.
+        4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates; each settles in a park.
         5. Investors: the guidance fund and the venture funds screen and invest.
         6. Firms decide R&D (Q1): user cost, partial adjustment, HTE notch and certification.
         7. Knowledge production: R&D stock, patents, grants and lapses, PCT, standards (Q4); contracts (Q4).
         8. Production: productivity, revenue, employment, value added, profit, energy; talent hiring.
-        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts (Q4).
+        9. Large firms decide on open platforms (Q1); listing filings and listings; year-end accounts and the
+           year's fiscal cost of the levers relative to the 2017 rules (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
-        11. Statistics (Q4): the year's indicators; exited firms are dropped.
+        11. Statistics (Q4): the year's indicators and the parks' table; exited firms are dropped.
+        12. Relocation (Q4): firms of parks above capacity move within the zone, to a partner park or out of the
+            statistics (model/relocation.py).
 
         Each stage draws only from its own named streams (``STAGE_STREAMS``).
         """
@@ -248,6 +268,7 @@ class ParkModel(mesa.Model):
         self._platforms_listing_accounts(ctx)  # 9
         self._exits(ctx)  # 10
         self._statistics()  # 11
+        self._relocation()  # 12
 
     # ----- the stages of one quarter, in step order --------------------------------------------------------------
     def _policy(self) -> StepContext:
@@ -268,17 +289,21 @@ class ParkModel(mesa.Model):
                 self.params = structure.after_origin(self.params)
             self.common_growth = self.common_shocks.next_year(self.streams["common_shocks"])
         self.levers = self.policy_scenario.levers_on(middle)
+        self.park_levers = self.policy_scenario.park_levers_on(middle)
+        if self.policy_scenario.park_lever_changes.get("incubator_capacity"):  # set park by park: their sum
+            self.levers["incubator_capacity"] = float(self.park_levers["incubator_capacity"].sum())
+        priced = fiscal.priced_levers(self.levers, self.park_levers)  # what the year's costs read
+        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), priced]
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)
         assign_funding(self.institutions, int(round(self.levers["tto_funded"])))
-        for inst in self.institutions:  # quarterly, so funding dated within a year acts that year
-            inst.review_tto(self.params, self.levers["tto_subsidy"], self.streams["tto"])
+        # quarterly, so funding dated within a year acts that year
+        review_ttos(self.institutions, self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
-            self.land.start_year(f, self.levers, self.params, self.base["revenue"])
+            self.space.start_year(f, self.levers, self.park_levers, self.params, self.year > self.origin_year)
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
             self.gi1000_cutoff_usd_m *= 1 + growth
-        ctx.congestion = self.land.congestion
         ctx.platform_boost = platforms.platform_boost(f, self.params)
         return ctx
 
@@ -301,6 +326,10 @@ class ParkModel(mesa.Model):
         f = self.firms
         counts = entrant_counts(int(f.active.sum()), spinoffs, ctx)
         entrants = make_entrants(counts, f, self.next_uid, ctx)
+        entrants["park"] = parks.choose_parks(
+            entrants["sector"], self.space, self.params, self.park_shares["firm"], self.streams["parks"]
+        )
+        parks.place_incubator_graduates(entrants, self.park_levers, self.streams["parks"])
         first_new = len(f)
         f.append(entrants)
         self.next_uid += len(entrants["uid"])
@@ -330,16 +359,21 @@ class ParkModel(mesa.Model):
     def _production(self, ctx: StepContext, knowledge_growth: np.ndarray) -> None:
         """Stage 8: productivity, revenue, employment and flows (stream ``growth``); hiring (stream ``talent``)."""
         employees_before = self.firms.employees.copy()
+        ctx.congestion = self.space.drag[self.firms.park]  # each firm's park's land congestion
         grow(self.firms, ctx, knowledge_growth)
         hire_talent(self.firms, ctx, employees_before)
 
     def _platforms_listing_accounts(self, ctx: StepContext) -> None:
-        """Stage 9: platforms in Q1 (stream ``platforms``), listing (stream ``listing``), year-end accounts in Q4."""
+        """Stage 9: platforms in Q1 (stream ``platforms``), listing (stream ``listing``); Q4 accounts and costs."""
         if self.quarter == 1:
             platforms.open_platforms(self.firms, self.levers, self.params, self.streams["platforms"])
         file_and_list(self.firms, self.exchanges, ctx)
         if self.quarter == 4:
             close_year(self.firms)
+            by_budget = sorted(self.institutions, key=lambda u: -u.budget)  # the funding order (assign_funding)
+            new_standards = self.standards_created - int(self.history[self.year - 1]["international_standards"])
+            zone = fiscal.ZoneYear([u.tto for u in by_budget], new_standards)
+            self.fiscal = fiscal.year_costs(self.firms, self.year_levers, self.params, zone, self.year)
 
     def _exits(self, ctx: StepContext) -> None:
         """Stage 10: firms exit (stream ``exit``); in Q4 the funds update their exit expectations (no draws)."""
@@ -355,12 +389,21 @@ class ParkModel(mesa.Model):
         self.patents_by_quarter[(self.year, self.quarter)] = int(f.patents_held[f.active].sum())
         if self.quarter == 4:
             self.history[self.year] = compute_all(self)
+            self.park_history[self.year] = parks.park_table(f, self.space)
             f.compact()
         self.datacollector.collect(self)
         self.running = self.year < self.end_year or self.quarter < 4
         if not self.running:  # finished, also when stepped by mesa.batch_run or a visualisation
             self.drawn.update(self.common_shocks.summary())  # the realised common shocks, with the drawn inputs
             self.release()
+
+    def _relocation(self) -> None:
+        """Stage 12 (Q4): firms outgrowing their park's capacity move (stream ``relocation``)."""
+        if self.quarter == 4 and self.running:
+            moves = relocation.relocate(
+                self.firms, self.space, self.park_levers, self.params, self.streams["relocation"]
+            )
+            self.relocations[self.year] = moves
 
     def run(self) -> dict[int, dict[str, float]]:
         """Run to the last quarter of the end year; return the indicators by year (start year to end year).

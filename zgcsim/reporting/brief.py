@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.model.indicators import REGISTRY, TARGET_KEYS
-from zgcsim.reporting import charts, inputs, style, tables
+from zgcsim.reporting import charts, inputs, pareto, parkbrief, style, tables
 from zgcsim.reporting.labels import t
 from zgcsim.reporting.methods import Section, marker_rule, methods_sections, reading_paragraphs
 from zgcsim.reporting.pdfflow import Flow
@@ -31,6 +31,7 @@ from zgcsim.reporting.style import (
     unit_label,
 )
 from zgcsim.running import atomic
+from zgcsim.running.costs import five_year_costs
 
 HTML_DPI = 200  # embedded images: sharp on screen and in print, while keeping the file a few MB
 STATUS_COLOURS = {"met": "#D1E5F0", "at_risk": "#FDDBC7", "unlikely": "#F4A582"}
@@ -82,7 +83,32 @@ def headline_rows(results: inputs.Results, lang: str) -> list[dict[str, object]]
                     "status": tables.status(float(a["p_attain"])),
                 }
         rows.append(row)
-    return rows
+    cost = cost_row(results, lang)
+    return rows + ([cost] if cost else [])
+
+
+def cost_row(results: inputs.Results, lang: str) -> dict[str, object] | None:
+    """The headline's last row: each scenario's five-year fiscal cost, median [5-95 %] across runs, 亿元.
+
+    None for a results folder written before the model counted costs (no ``fiscal_cost`` series).
+    """
+    costs = five_year_costs(results.indicators)
+    if costs.empty:
+        return None
+    row: dict[str, object] = {
+        "number": "",
+        "key": "fiscal_cost",
+        "wording": t("fiscal_cost_row", lang),
+        "unit": unit_label("fiscal_cost", lang),
+        "baseline": "0",
+        "target": "-",
+    }
+    for s in results.scenarios:
+        values = costs.loc[costs["scenario"] == s, "cost"]
+        if len(values):
+            low, mid, high = (format_value(float(values.quantile(q))) for q in (0.05, 0.5, 0.95))
+            row[s] = {"text": f"{mid} [{low} - {high}]"}
+    return row
 
 
 def _png(fig: Figure) -> bytes:
@@ -118,7 +144,10 @@ def _pdf_headline(flow: Flow, rows: list[dict[str, object]], results: inputs.Res
             fill: list[str | None] = [None] * 5
             for s in chunk:
                 v = row.get(s)
-                if isinstance(v, dict):
+                if isinstance(v, dict) and "text" in v:  # the cost row: one value across both columns
+                    cells += [str(v["text"]), ""]
+                    fill += [None] * 2
+                elif isinstance(v, dict):
                     st = v["status"]
                     cells += [format_value(v["median"]), f"{v['p']:.2f}  {STATUS_SYMBOLS[st]} {t(st, lang)}"]
                     fill += [None, STATUS_COLOURS[st]]
@@ -167,7 +196,9 @@ def _html_headline(rows: list[dict[str, object]], results: inputs.Results, lang:
         cells += [f'<td class="num">{html.escape(str(row["target"]))}</td>']
         for s in scen:
             v = row.get(s)
-            if isinstance(v, dict):
+            if isinstance(v, dict) and "text" in v:  # the cost row: one value across both columns
+                cells.append(f'<td class="num" colspan="2">{html.escape(str(v["text"]))}</td>')
+            elif isinstance(v, dict):
                 st = v["status"]
                 cells.append(f'<td class="num">{html.escape(format_value(v["median"]))}</td>')
                 cells.append(f'<td class="{st}">{v["p"]:.2f} {STATUS_SYMBOLS[st]} {html.escape(t(st, lang))}</td>')
@@ -185,6 +216,21 @@ def _html_section(section: Section) -> str:
     if section.table:
         parts.append(_html_table(section.table))
     return "\n".join(parts)
+
+
+def _park_pages(
+    pdf: PdfPages, section: parkbrief.ParkSection, lang: str, html_parts: list[str], page_titles: list[str]
+) -> None:
+    """The per-park table: a PDF page of its own and a section of the HTML page (the maps follow it)."""
+    flow = Flow(pdf, t("parks", lang))
+    for note in section.notes:
+        flow.paragraph(note, size=8, colour="#444444")
+    flow.table(section.table, section.widths, size=7.5)
+    flow.finish()
+    page_titles.extend(flow.pages)
+    html_parts.append(f"<h2>{html.escape(t('parks', lang))}</h2>")
+    html_parts.extend(f'<p class="note">{html.escape(note)}</p>' for note in section.notes)
+    html_parts.append(_html_table(section.table))
 
 
 # ---------------------------------------------------------------- assembly
@@ -244,6 +290,7 @@ def build_brief(
     analysis: str | Path | None = None,
     calibration: str | Path | None = None,
     reference: str | None = None,
+    optimisation: str | Path | None = None,
     progress: bool = True,
 ) -> BriefFiles:
     """Write ``brief_<lang>.html`` (self-contained) and ``brief_<lang>.pdf`` for a results folder into ``out``.
@@ -255,10 +302,13 @@ def build_brief(
         analysis: a folder or file with ``sobol.csv`` / ``morris.csv``; default ``results_dir/analysis`` if present.
         calibration: a ``fit.csv`` or its folder; default ``results_dir/calibration/fit.csv`` if present.
         reference: the scenario the others are compared with (default: the first scenario run).
+        optimisation: a folder written by ``zgcsim optimise``: adds the Pareto front and the least-cost mix per
+            target.
         progress: show a progress bar.
     """
     require_font(lang)  # fail before any work when Chinese is asked for and no CJK font exists
     results = inputs.load_results(results_dir)
+    opt = pareto.load_optimisation(optimisation) if optimisation is not None else None
     observed = inputs.load_observed()
     reference = reference or results.scenarios[0]
     if reference not in results.scenarios:
@@ -290,6 +340,12 @@ def build_brief(
     if style.find_cjk_font() is None:  # English on a machine without a CJK font: say why sources show [zh]
         sections[1].paragraphs.append(t("no_cjk_pdf", lang))
     chart_pages = _chart_pages(results, observed, lang, reference, sensitivity, calib)
+    if opt is not None:
+        chart_pages += [
+            (t("pareto", lang), lambda: pareto.pareto_chart(opt, lang)),
+            (t("least_cost", lang), lambda: pareto.least_cost_chart(opt, lang)),
+        ]
+    park_section = parkbrief.park_section(results, reference, lang)  # None for a folder without parks.parquet
 
     html_parts = [
         f"<h1>{html.escape(t('brief_title', lang))}</h1>",
@@ -306,21 +362,32 @@ def build_brief(
             house_style(lang),
             PdfPages(pdf_file, metadata={"Title": t("brief_title", lang), "Creator": "zgcsim"}) as pdf,
         ):
-            bar = tqdm(total=len(chart_pages) + 2, desc=f"brief ({lang})", unit="page", disable=not progress)
+            pages = len(chart_pages) + 2 + (1 + len(park_section.maps) if park_section else 0)
+            bar = tqdm(total=pages, desc=f"brief ({lang})", unit="page", disable=not progress)
             head = Flow(pdf, t("brief_title", lang), heading_size=14)
             _pdf_headline(head, rows, results, lang, subtitle)
             head.finish()
             page_titles.extend(head.pages)
             bar.update()
-            for title, draw in chart_pages:
+
+            def chart_page(title: str, draw: Callable[[], Figure], heading: bool = True) -> None:
                 fig = draw()
                 fig.set_size_inches(A4_LANDSCAPE)  # every PDF page the same size; constrained layout re-fits
                 pdf.savefig(fig)
                 page_titles.append(title)
                 encoded = base64.b64encode(_png(fig)).decode("ascii")
-                html_parts.append(f"<h2>{html.escape(title)}</h2>")
+                if heading:
+                    html_parts.append(f"<h2>{html.escape(title)}</h2>")
                 html_parts.append(f'<img alt="{html.escape(title)}" src="data:image/png;base64,{encoded}">')
                 bar.update()
+
+            for title, draw in chart_pages:
+                chart_page(title, draw)
+            if park_section is not None:
+                _park_pages(pdf, park_section, lang, html_parts, page_titles)
+                bar.update()
+                for draw in park_section.maps:
+                    chart_page(t("parks_map", lang), draw, heading=False)
             flow = Flow(pdf, t("methods", lang))
             html_parts.append(f"<h2>{html.escape(t('methods', lang))}</h2>")
             for section in sections:

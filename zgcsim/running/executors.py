@@ -63,18 +63,28 @@ class Workers:
     ``name`` says which kind of executor it is.
     """
 
-    def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        scheduler: str | None = None,
+        initializer: Callable[[int], None] = _start_worker,
+    ) -> None:
         """Start the executor.
 
         Args:
             workers: local worker processes (1 or fewer: run in this process); ignored with ``scheduler``.
             scheduler: address of a Dask distributed scheduler (e.g. ``tcp://host:8786``) to run on instead.
+            initializer: run in each local worker as it starts, with this process's id; it must end the worker when
+                this process is gone (the default, ``_start_worker``, does that and tunes the worker's heap for
+                runs; others call ``_exit_with_parent`` first and may then load what every task needs, once per
+                worker).
 
         Raises:
             UserInputError: Dask is not installed, the scheduler cannot be reached, or it has no workers.
         """
         self.client: Any = None
         self.pool: Executor | None = None
+        self.initializer = initializer
         if scheduler:
             self._connect(scheduler)
         elif workers > 1:
@@ -89,7 +99,7 @@ class Workers:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
+            initializer=self.initializer,
             initargs=(os.getpid(),),
         )
 

@@ -1,4 +1,4 @@
-"""The results folder: manifest, tidy indicators, summary bands and target-attainment probabilities.
+"""The results folder: manifest, tidy indicators, summary bands, target-attainment probabilities and costs.
 
 The folder is written to a temporary sibling and renamed into place only when complete, so a failed or
 interrupted run never leaves a half-written results folder.
@@ -23,6 +23,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs.scenario import Scenario
 from zgcsim.inputs.targets import load_targets
 from zgcsim.running import atomic
+from zgcsim.running.costs import cost_summary, cost_table
 from zgcsim.running.variance import decompose
 
 QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
@@ -143,14 +144,22 @@ def prepare_output(out: Path, force: bool) -> None:
         raise UserInputError("already holds results; choose another --out or pass --force", path=out, key="--out")
 
 
-def write_results(out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest: dict[str, Any]) -> None:
-    """Write the results folder atomically: build it beside ``out``, then move it into place."""
+def write_results(
+    out: Path, table: pd.DataFrame, inputs: pd.DataFrame, manifest: dict[str, Any], parks: pd.DataFrame
+) -> None:
+    """Write the results folder atomically: build it beside ``out``, then move it into place.
+
+    ``parks`` is the tidy parks table of ``run_many`` (parks.parquet: every park every year).
+    """
     with atomic.staged_folder(out) as staging:
         table.to_parquet(staging / "indicators.parquet", index=False)
+        parks.to_parquet(staging / "parks.parquet", index=False)
         inputs.to_parquet(staging / "uncertain_inputs.parquet", index=False)
         summarise(table).to_csv(staging / "summary.csv", index=False)
         attainment(table).to_csv(staging / "attainment.csv", index=False)
         decompose(table, inputs).to_csv(staging / "variance.csv", index=False)
+        cost_table(table).to_csv(staging / "costs.csv", index=False)
+        cost_summary(table).to_csv(staging / "costs_summary.csv", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 

@@ -10,23 +10,27 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from zgcsim.errors import UserInputError
 from zgcsim.inputs.calibration_file import AUTO, Calibration, resolve_calibration
 from zgcsim.inputs.discrepancy_file import Discrepancy, resolve_discrepancy
+from zgcsim.inputs.parks import PARK_KEYS
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed, replicate_seed_number
 from zgcsim.model.park import ParkModel
+from zgcsim.model.parks import PARK_INDICATORS, ZONE_SERIES
 from zgcsim.running.executors import Workers
 from zgcsim.running.memory import release_run_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
 COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value"]
+PARK_COLUMNS = ["scenario", "replicate", "seed", "year", "park", "indicator", "value"]
 
 
 def run_replicate(
@@ -36,8 +40,10 @@ def run_replicate(
     parameter_values: Mapping[str, float] | None = None,
     calibration: Calibration | str | Path | None = AUTO,
     discrepancy: Discrepancy | str | Path | None = AUTO,
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Run one replicate; return its tidy indicator rows (2017-2022) and the inputs it drew or was given.
+) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
+    """Run one replicate; return its indicator rows (2017-2022), the inputs it drew or was given, its park rows.
+
+    The park rows are the tidy parks table of the run (``park_rows``).
 
     The inputs are the uncertain inputs the run drew, its realised cumulative common shocks, and the parameter
     values it was given (its calibration member; these win over a drawn value of the same name, as in the run).
@@ -71,7 +77,43 @@ def run_replicate(
         for i, year in enumerate(years)
         for key, value in history[year].items()
     ]
-    return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn) | values
+    parks = park_rows(scenario.name, replicate, seed_number, model.park_history, paths, years)
+    return pd.DataFrame(rows, columns=COLUMNS), dict(model.drawn) | values, parks
+
+
+def park_rows(
+    scenario: str,
+    replicate: int,
+    seed_number: int,
+    park_history: Mapping[int, Any],
+    paths: Mapping[str, Any],
+    years: Sequence[int],
+) -> pd.DataFrame:
+    """The parks' table of one run, tidy: ``scenario, replicate, seed, year, park, indicator, value``.
+
+    Every park every year, one row per indicator of ``model.parks.PARK_INDICATORS``. Values carry the model
+    discrepancy of the zone series they add up to (``ZONE_SERIES``), so parks sum to the zone's ``value``.
+    """
+    n_parks, keys = len(PARK_KEYS), list(PARK_INDICATORS)
+    blocks = []
+    for i, year in enumerate(years):
+        table = np.array(park_history[year], dtype=float)
+        factor = np.array([math.exp(paths[ZONE_SERIES[k]][i]) if ZONE_SERIES.get(k) in paths else 1.0 for k in keys])
+        blocks.append(table * factor[:, None])
+    values = np.stack(blocks)  # year, indicator, park
+    n_years = len(years)
+    return pd.DataFrame(
+        {
+            "scenario": scenario,
+            "replicate": replicate,
+            "seed": seed_number,
+            "year": np.repeat(np.asarray(years), len(keys) * n_parks),
+            "park": np.tile(np.asarray(PARK_KEYS), n_years * len(keys)),
+            "indicator": np.tile(np.repeat(np.asarray(keys), n_parks), n_years),
+            "value": values.reshape(-1),
+        },
+        columns=PARK_COLUMNS,
+    )
 
 
 class RunCancelled(Exception):
@@ -124,7 +166,7 @@ def run_loop(
         bar.close()
 
 
-def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float]]:
+def _run_task(task: tuple) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame]:
     result = run_replicate(*task)
     release_run_memory()
     return result
@@ -143,7 +185,7 @@ def run_many(
     discrepancy: Discrepancy | str | Path | None = AUTO,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run every scenario for replicates 0..replicates-1 with paired seeds.
 
     Args:
@@ -161,15 +203,16 @@ def run_many(
         should_stop: asked before each next run; a yes raises ``RunCancelled``.
 
     Returns:
-        The tidy indicator table (sorted by scenario order, replicate, year, indicator) and a table of the
-        uncertain inputs each replicate drew (scenario, replicate, seed, input, value).
+        The tidy indicator table (sorted by scenario order, replicate, year, indicator), a table of the
+        uncertain inputs each replicate drew (scenario, replicate, seed, input, value), and the tidy parks table
+        (scenario, replicate, seed, year, park, indicator, value; see ``park_rows``).
     """
     if replicates < 1:
         raise UserInputError(f"--replicates must be at least 1, got {replicates}", key="--replicates")
     cal = resolve_calibration(calibration)  # loaded once here, so a bad file fails before any run
     disc = resolve_discrepancy(discrepancy)
     tasks = [(sc, seed, r, parameter_values, cal, disc) for sc in scenarios for r in range(replicates)]
-    results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float]]] = {}
+    results: dict[tuple[str, int], tuple[pd.DataFrame, dict[str, float], pd.DataFrame]] = {}
     with Workers(workers, scheduler) as pool:
         loop = run_loop(_run_task, tasks, pool, progress=progress, on_progress=on_progress, should_stop=should_stop)
         for task, result in loop:
@@ -184,7 +227,8 @@ def run_many(
         ],
         columns=["scenario", "replicate", "seed", "input", "value"],
     )
-    return table, inputs
+    parks = pd.concat([results[key][2] for key in order], ignore_index=True)
+    return table, inputs, parks
 
 
 def run_scenario(
@@ -202,7 +246,7 @@ def run_scenario(
 
     By default each replicate takes its parameter set from the committed calibration (see ``run_replicate``).
     """
-    table, _ = run_many(
+    table, _, _ = run_many(
         [resolve_scenario(scenario)],
         replicates,
         seed,

@@ -27,6 +27,7 @@ COMPONENTS = (
     "common_shocks",
     "policy_effects",
     "concept_factors",
+    "unit_costs",
     "discrepancy",
     "chance_and_interactions",
 )
@@ -35,6 +36,7 @@ _GROUP_COMPONENT = {
     "policy_effect": "policy_effects",
     "common_shock": "common_shocks",
     "concept": "concept_factors",
+    "unit_cost": "unit_costs",
 }
 
 
