@@ -42,6 +42,7 @@ from zgcsim.inputs.scenario import Scenario, load_scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed_number
 from zgcsim.running import atomic
 from zgcsim.running.executors import Workers, default_workers
+from zgcsim.running.memory import release_run_memory, tune_worker_heap
 from zgcsim.running.runs import run_replicate
 
 LIVE_REPLICATES = 100  # replicates per scenario of a live what-if (issue 15)
@@ -176,6 +177,7 @@ def _init_worker(parent_pid: int) -> None:
     from zgcsim.running.executors import _exit_with_parent
 
     _exit_with_parent(parent_pid)
+    tune_worker_heap()
     resolve_calibration(AUTO)
     resolve_discrepancy(AUTO)
 
@@ -194,7 +196,9 @@ def _live_task(task: tuple) -> tuple[str, int, pd.DataFrame, dict[str, float], f
     scenario, seed, replicate, parameter_values = task
     started = time.perf_counter()
     table, inputs, _parks = run_replicate(scenario, seed, replicate, parameter_values, AUTO, AUTO)
-    return scenario.name, replicate, table, inputs, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    release_run_memory()  # the finished model is cyclic garbage: free it now, not at a rare full collection
+    return scenario.name, replicate, table, inputs, seconds
 
 
 class LivePool:

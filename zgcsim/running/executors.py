@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from zgcsim.errors import UserInputError
-from zgcsim.running.memory import frozen_heap
+from zgcsim.running.memory import frozen_heap, tune_worker_heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,6 +50,12 @@ def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
 
 
+def _start_worker(parent_pid: int) -> None:
+    """Pool-worker initializer: end with the parent (``_exit_with_parent``) and tune the heap for runs."""
+    _exit_with_parent(parent_pid)
+    tune_worker_heap()
+
+
 class Workers:
     """Where tasks run: this process (``workers <= 1``), a local spawn process pool, or a Dask cluster.
 
@@ -61,7 +67,7 @@ class Workers:
         self,
         workers: int = 1,
         scheduler: str | None = None,
-        initializer: Callable[[int], None] = _exit_with_parent,
+        initializer: Callable[[int], None] = _start_worker,
     ) -> None:
         """Start the executor.
 
@@ -69,8 +75,9 @@ class Workers:
             workers: local worker processes (1 or fewer: run in this process); ignored with ``scheduler``.
             scheduler: address of a Dask distributed scheduler (e.g. ``tcp://host:8786``) to run on instead.
             initializer: run in each local worker as it starts, with this process's id; it must end the worker when
-                this process is gone (the default does only that; others call ``_exit_with_parent`` first and may
-                then load what every task needs, once per worker).
+                this process is gone (the default, ``_start_worker``, does that and tunes the worker's heap for
+                runs; others call ``_exit_with_parent`` first and may then load what every task needs, once per
+                worker).
 
         Raises:
             UserInputError: Dask is not installed, the scheduler cannot be reached, or it has no workers.
