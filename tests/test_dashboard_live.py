@@ -96,7 +96,7 @@ def test_live_runs_are_real_runs_paired_on_seeds_and_the_parent_is_then_cached(p
     cache = live.EnsembleCache(tmp_path / "cache")
     first = _wait(live.start_job(pool, cache, [parent], SEED, 4, QUICK))
     # The same numbers as `zgcsim run` gives for these seeds (the pool uses the committed calibration).
-    expected, expected_inputs = runner.run_many([parent], 4, SEED, parameter_values=QUICK, progress=False)
+    expected, expected_inputs, _ = runner.run_many([parent], 4, SEED, parameter_values=QUICK, progress=False)
     pd.testing.assert_frame_equal(first.tables[parent.name], expected)
     pd.testing.assert_frame_equal(first.inputs[parent.name], expected_inputs)
     assert cache.get(live.ensemble_key(parent, SEED, 4, QUICK)) is not None
@@ -138,7 +138,7 @@ def test_a_new_change_cancels_pending_runs_and_ignores_late_results(pool, scenar
 
 def test_progressive_table_pairs_the_runs_so_far_on_their_seeds(scenarios):
     parent, child = scenarios
-    table, _ = runner.run_many([parent, child], 4, SEED, parameter_values=QUICK, progress=False)
+    table, _, _ = runner.run_many([parent, child], 4, SEED, parameter_values=QUICK, progress=False)
     tables = {
         parent.name: table[table["scenario"] == parent.name],
         child.name: table[(table["scenario"] == child.name) & table["replicate"].isin([0, 2])],

@@ -42,6 +42,7 @@ from zgcsim.inputs.scenario import Scenario, load_scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed_number
 from zgcsim.running import atomic
 from zgcsim.running.executors import Workers, default_workers
+from zgcsim.running.memory import release_run_memory
 from zgcsim.running.runs import run_replicate
 
 LIVE_REPLICATES = 100  # replicates per scenario of a live what-if (issue 15)
@@ -189,12 +190,15 @@ def _warm_task(_: int) -> int:
 def _live_task(task: tuple) -> tuple[str, int, pd.DataFrame, dict[str, float], float]:
     """Run one replicate in a worker with the calibration and discrepancy the worker loaded at start.
 
-    Returns the scenario's name, the replicate, its rows and inputs (as ``run_replicate``) and the run's seconds.
+    Returns the scenario's name, the replicate, its indicator rows and inputs (as ``run_replicate``; the live view
+    shows no park rows) and the run's seconds.
     """
     scenario, seed, replicate, parameter_values = task
     started = time.perf_counter()
-    table, inputs = run_replicate(scenario, seed, replicate, parameter_values, AUTO, AUTO)
-    return scenario.name, replicate, table, inputs, time.perf_counter() - started
+    table, inputs, _parks = run_replicate(scenario, seed, replicate, parameter_values, AUTO, AUTO)
+    seconds = time.perf_counter() - started
+    release_run_memory()  # the worker's memory stays flat over a server's life
+    return scenario.name, replicate, table, inputs, seconds
 
 
 class LivePool:
