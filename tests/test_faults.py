@@ -13,7 +13,7 @@ import pytest
 from zgcsim.cli import main
 from zgcsim.experiments.runner import run_experiment
 from zgcsim.experiments.spec import load_experiment
-from zgcsim.experiments.store import content, read_runs, verify_store
+from zgcsim.experiments.store import content, read_parks, read_runs, verify_store
 from zgcsim.running.lock import folder_lock, lock_path
 
 SMALL_EXPERIMENT = (
@@ -164,10 +164,14 @@ def test_chunks_record_their_row_count_and_checksum(undisturbed):
     _, out = undisturbed
     runs = read_runs(out)
     assert (runs["chunk_sha256"].str.len() == 64).all() and (runs["chunk_rows"] > 0).all()
+    assert (runs["parks_sha256"].str.len() == 64).all() and (runs["parks_rows"] > 0).all()
     assert verify_store(out) == []
+    parks = read_parks(out)  # every run of the store has its parks table: 16 parks every year
+    counts = parks.groupby(["scenario", "point", "replicate", "year", "indicator"])["park"].nunique()
+    assert len(parks) and (counts == 16).all() and len(counts) == len(runs) * 6 * parks["indicator"].nunique()
 
 
-@pytest.mark.parametrize("damaged", ["indicators", "runs"])
+@pytest.mark.parametrize("damaged", ["indicators", "runs", "parks"])
 def test_truncated_chunk_is_refused_by_analyze_then_rerun_to_the_undisturbed_store(
     damaged, undisturbed, tmp_path, capsys
 ):

@@ -79,7 +79,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     lever_values = dict(task.lever_values)
     seed_index = task.replicate if task.seed_index is None else task.seed_index
     try:
-        table, drawn, _parks = run_replicate(
+        table, drawn, parks = run_replicate(
             hold_levers(task.scenario, lever_values),
             task.root_seed,
             seed_index,
@@ -87,10 +87,11 @@ def run_task(task: RunTask) -> dict[str, Any]:
             discrepancy=task.discrepancy_path,
         )
         table["replicate"] = task.replicate
+        parks["replicate"] = task.replicate
         status, error = "ok", ""
         used = {**drawn, **parameter_values, **lever_values}
     except Exception as err:  # a failing run is recorded, and retried by the next session
-        table, status, error, used = None, "failed", f"{type(err).__name__}: {err}", {}
+        table, parks, status, error, used = None, None, "failed", f"{type(err).__name__}: {err}", {}
     release_run_memory()  # before the memory is measured, so worker_rss_mb shows what the worker keeps
     return {
         "scenario": task.scenario.name,
@@ -100,6 +101,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         "status": status,
         "error": error,
         "table": table,
+        "parks": parks,
         "used": used,
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
@@ -189,11 +191,11 @@ class RunSummary:
 
 def _chunk_tables(
     results: list[dict[str, Any]], experiment: Experiment, design: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The indicator rows and run records of a chunk, with the design point's values beside each row."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The indicator rows, run records and park rows of a chunk (indicator rows with the design point's values)."""
     variables = [v.name for v in experiment.variables]
     by_point = design.set_index(POINT)
-    frames = []
+    frames, park_frames = [], []
     for result in results:
         if result["status"] != "ok":
             continue
@@ -202,7 +204,9 @@ def _chunk_tables(
         for name in variables:
             table[name] = float(by_point.at[result["point"], name])
         frames.append(table)
+        park_frames.append(result["parks"].assign(**{POINT: result["point"]}))
     indicators = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    parks = pd.concat(park_frames, ignore_index=True) if park_frames else pd.DataFrame()
     input_columns = list(dict.fromkeys([*UNCERTAIN_INPUTS, *variables]))
     runs = pd.DataFrame(
         [
@@ -213,7 +217,7 @@ def _chunk_tables(
             for result in results
         ]
     )
-    return indicators, runs
+    return indicators, runs, parks
 
 
 def open_store(experiment: Experiment, out: str | Path, force: bool = False) -> tuple[ResultStore, pd.DataFrame]:

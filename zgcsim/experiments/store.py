@@ -7,18 +7,20 @@ Layout of a store folder::
     design.parquet             the design points (``point`` and one column per design variable)
     indicators/part-NNNNNN.parquet   tidy rows: scenario, replicate, seed, year, indicator, value, model_value,
                                      point, <design>
+    parks/part-NNNNNN.parquet        tidy park rows: scenario, replicate, seed, year, park, indicator, value, point
     runs/part-NNNNNN.parquet         one row per run: scenario, point, replicate, seed, status, error, timings,
                                      and the value of every uncertain input and design variable the run used
 
 Each chunk is written as a temporary file and moved into place with ``os.replace``; the ``runs`` part is
-written after its ``indicators`` part and is what marks the chunk's runs as finished. A chunk cut off by a
-crash therefore leaves at most an orphan ``indicators`` part, which readers ignore and the next session deletes.
+written after its ``indicators`` and ``parks`` parts and is what marks the chunk's runs as finished. A chunk
+cut off by a crash therefore leaves at most orphan ``indicators`` and ``parks`` parts, which readers ignore and
+the next session deletes.
 
 A file can still be damaged on disk after it was written (a full disk, a crash while copying the store). Every
 run record therefore carries its chunk's indicator row count and the SHA-256 of the indicator part
-(``chunk_rows``, ``chunk_sha256``), and the runs part is written with Parquet page checksums. ``verify_store``
-checks every chunk; reopening a store deletes the chunks that fail, so their runs are run again, and the
-analysis refuses a store that fails.
+(``chunk_rows``, ``chunk_sha256``; for the parks part ``parks_rows``, ``parks_sha256``), and the runs part is
+written with Parquet page checksums. ``verify_store`` checks every chunk; reopening a store deletes the chunks
+that fail, so their runs are run again, and the analysis refuses a store that fails.
 Only the process that runs the experiment writes; workers return results to it.
 """
 
@@ -41,7 +43,7 @@ import pandas as pd
 from zgcsim.errors import UserInputError
 from zgcsim.running import atomic
 
-STORE_FORMAT = 2  # 2: run records carry chunk_rows and chunk_sha256; runs parts have page checksums
+STORE_FORMAT = 3  # 2: run records carry chunk_rows and chunk_sha256; runs parts have page checksums; 3: parks parts
 MANIFEST = "store.json"
 RUN_ID = ["scenario", "point", "replicate"]
 INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "value", "model_value", "point"]
@@ -49,7 +51,9 @@ INDICATOR_COLUMNS = ["scenario", "replicate", "seed", "year", "indicator", "valu
 WORKER_COLUMNS = ["seconds", "cpu_seconds", "worker", "worker_peak_rss_mb", "worker_rss_mb"]
 # ... and the chunk the run was stored in: the indicator part's row count and SHA-256, checked on every reopen
 CHUNK_COLUMNS = ["chunk_rows", "chunk_sha256"]
-DIAGNOSTIC_COLUMNS = ["error", *WORKER_COLUMNS, *CHUNK_COLUMNS]
+PARKS_CHUNK_COLUMNS = ["parks_rows", "parks_sha256"]  # ... and the parks part's
+DIAGNOSTIC_COLUMNS = ["error", *WORKER_COLUMNS, *CHUNK_COLUMNS, *PARKS_CHUNK_COLUMNS]
+PARK_COLUMNS = ["scenario", "replicate", "seed", "year", "park", "indicator", "value", "point"]
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
 PACKAGE = Path(__file__).resolve().parent.parent
 # What decides a run's numbers: the model and its inputs (whole folders, data included), the run loop, and the
@@ -117,6 +121,7 @@ class ResultStore:
         self.root = Path(root)
         self.indicators_dir = self.root / "indicators"
         self.runs_dir = self.root / "runs"
+        self.parks_dir = self.root / "parks"
         self.repaired: list[ChunkProblem] = []  # damaged chunks deleted when the store was reopened
 
     @classmethod
@@ -176,6 +181,7 @@ class ResultStore:
         with atomic.staged_folder(root) as staging:  # replaces ``root`` only if empty (checked by the caller)
             (staging / "indicators").mkdir()
             (staging / "runs").mkdir()
+            (staging / "parks").mkdir()
             design.to_parquet(staging / "design.parquet", index=False)
             (staging / "experiment.toml").write_text(experiment_text, encoding="utf-8")
             (staging / MANIFEST).write_text(
@@ -185,10 +191,10 @@ class ResultStore:
     def _clean(self) -> None:
         """Delete temporaries and orphan indicator parts left by a session that was killed mid-chunk."""
         committed = {p.name for p in self.runs_dir.glob("part-*.parquet")}
-        for folder in (self.indicators_dir, self.runs_dir, self.root):
+        for folder in (self.indicators_dir, self.parks_dir, self.runs_dir, self.root):
             for tmp in folder.glob(".tmp-*"):
                 tmp.unlink(missing_ok=True)
-        for part in self.indicators_dir.glob("part-*.parquet"):
+        for part in (*self.indicators_dir.glob("part-*.parquet"), *self.parks_dir.glob("part-*.parquet")):
             if part.name not in committed:
                 part.unlink()
 
@@ -198,6 +204,7 @@ class ResultStore:
         for problem in problems:
             (self.runs_dir / problem.part).unlink(missing_ok=True)
             (self.indicators_dir / problem.part).unlink(missing_ok=True)
+            (self.parks_dir / problem.part).unlink(missing_ok=True)
         return problems
 
     def finished_runs(self) -> set[tuple[str, int, int]]:
@@ -209,24 +216,27 @@ class ResultStore:
     def _next_part(self) -> str:
         numbers = [
             int(m.group(1))
-            for folder in (self.indicators_dir, self.runs_dir)
+            for folder in (self.indicators_dir, self.parks_dir, self.runs_dir)
             for p in folder.iterdir()
             if (m := _PART.match(p.name))
         ]
         return f"part-{max(numbers, default=0) + 1:06d}.parquet"
 
-    def write_chunk(self, indicators: pd.DataFrame, runs: pd.DataFrame) -> str:
-        """Write one chunk atomically: its indicator rows first, then the run records that commit it.
+    def write_chunk(self, indicators: pd.DataFrame, runs: pd.DataFrame, parks: pd.DataFrame) -> str:
+        """Write one chunk atomically: its indicator and park rows first, then the run records that commit it.
 
-        The run records get the indicator part's row count and SHA-256 (see ``verify_store``).
+        The run records get the indicator and park parts' row counts and SHA-256 (see ``verify_store``).
         """
         name = self._next_part()
         runs = runs.copy()
-        runs["chunk_rows"] = len(indicators)
-        runs["chunk_sha256"] = ""
-        if len(indicators):
-            path = atomic.write_parquet(self.indicators_dir / name, indicators)
-            runs["chunk_sha256"] = file_sha256(path)
+        for rows_column, sha_column, table, folder in (
+            ("chunk_rows", "chunk_sha256", indicators, self.indicators_dir),
+            ("parks_rows", "parks_sha256", parks, self.parks_dir),
+        ):
+            runs[rows_column] = len(table)
+            runs[sha_column] = ""
+            if len(table):
+                runs[sha_column] = file_sha256(atomic.write_parquet(folder / name, table))
         atomic.write_with(
             self.runs_dir / name,
             lambda tmp: runs.to_parquet(tmp, index=False, write_page_checksum=True),
@@ -278,24 +288,37 @@ def _verify_chunk(root: Path, name: str) -> ChunkProblem | None:
         return ChunkProblem(name, runs_file, f"unreadable ({type(err).__name__})")
     if not set(CHUNK_COLUMNS) <= set(runs.columns) or runs["chunk_sha256"].nunique() > 1 or runs.empty:
         return ChunkProblem(name, runs_file, "has no chunk row count and checksum", len(runs))
-    rows, sha = int(runs["chunk_rows"].iloc[0]), str(runs["chunk_sha256"].iloc[0])
-    indicators_file = f"indicators/{name}"
-    path = root / indicators_file
+    if not set(PARKS_CHUNK_COLUMNS) <= set(runs.columns) or runs["parks_sha256"].nunique() > 1:
+        return ChunkProblem(name, runs_file, "has no parks row count and checksum", len(runs))
+    for folder, rows_column, sha_column in (
+        ("indicators", "chunk_rows", "chunk_sha256"),
+        ("parks", "parks_rows", "parks_sha256"),
+    ):
+        rows, sha = int(runs[rows_column].iloc[0]), str(runs[sha_column].iloc[0])
+        problem = _verify_part(root, f"{folder}/{name}", name, rows, sha, len(runs))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _verify_part(root: Path, part_file: str, name: str, rows: int, sha: str, n_runs: int) -> ChunkProblem | None:
+    """Check one data part of a chunk against the row count and SHA-256 its run records hold."""
+    import pyarrow.parquet as pq
+
+    path = root / part_file
     if rows == 0:
-        return None if not path.exists() else ChunkProblem(name, indicators_file, "should not exist", len(runs))
+        return None if not path.exists() else ChunkProblem(name, part_file, "should not exist", n_runs)
     if not path.is_file():
-        return ChunkProblem(name, indicators_file, "is missing", len(runs))
+        return ChunkProblem(name, part_file, "is missing", n_runs)
     found = file_sha256(path)
     if found != sha:
-        return ChunkProblem(
-            name, indicators_file, f"checksum {found[:12]} differs from the recorded {sha[:12]}", len(runs)
-        )
+        return ChunkProblem(name, part_file, f"checksum {found[:12]} differs from the recorded {sha[:12]}", n_runs)
     try:
         counted = pq.ParquetFile(path).metadata.num_rows
     except Exception as err:
-        return ChunkProblem(name, indicators_file, f"unreadable ({type(err).__name__})", len(runs))
+        return ChunkProblem(name, part_file, f"unreadable ({type(err).__name__})", n_runs)
     if counted != rows:
-        return ChunkProblem(name, indicators_file, f"holds {counted} rows, {rows} recorded", len(runs))
+        return ChunkProblem(name, part_file, f"holds {counted} rows, {rows} recorded", n_runs)
     return None
 
 
@@ -368,6 +391,21 @@ def read_indicators(
     keys = [c for c in ("scenario", "point", "replicate", "year", "indicator") if c in table.columns]
     if len(keys) == 5 and table.duplicated(keys).any():
         raise UserInputError("holds the same run twice; the store is damaged", path=root)
+    return table.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def read_parks(root: str | Path, *, scenarios: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read the tidy park rows of a store (``PARK_COLUMNS``), sorted by scenario, point, replicate, year, park."""
+    import pyarrow.compute as pc
+
+    root = Path(root)
+    read_manifest(root)
+    paths = _committed_parts(root, "parks")
+    if not paths:
+        return pd.DataFrame(columns=PARK_COLUMNS)
+    expr = pc.field("scenario").isin(list(scenarios)) if scenarios is not None else None
+    table = _read_parts(paths, None, expr)
+    keys = ["scenario", "point", "replicate", "year", "park", "indicator"]
     return table.sort_values(keys, kind="stable", ignore_index=True)
 
 

@@ -256,7 +256,7 @@ LEVERS: tuple[Lever, ...] = (
         2000,
         488,
         (19,),
-        "denominator of revenue_per_km2 and land capacity (model.update_land)",
+        "zone area: scales every park's area, so the denominator of revenue_per_km2 and land capacity (model/parks.py)",
         "plan task 19: 研究分园空间范围优化调整方案; 488 km² planned area of 一区十六园 (data/README.md)",
     ),
     Lever(
@@ -268,7 +268,7 @@ LEVERS: tuple[Lever, ...] = (
         0.1,
         0.01,
         (19, 20),
-        "raises capacity and lowers the congestion drag on growth (model.update_land)",
+        "raises each park's capacity, lowering its land use, congestion and moves out (model/parks.py; per park)",
         "plan task 19 (存量更新) and task 20 (腾笼换鸟, 盘活工业用地、老旧厂房); 2017 rate is our assumption",
     ),
     Lever(
