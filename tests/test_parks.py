@@ -81,9 +81,9 @@ def test_park_sums_equal_the_zone_totals_every_year(folder):
     ):
         expected = zone.xs(zone_key, level="indicator")["value"]
         assert (sums[park_key] / expected - 1).abs().max() < 1e-3  # the bar: within 0.1 %
-        assert (sums[park_key] / expected - 1).abs().max() < 1e-9  # in fact exactly, up to rounding
+        assert (sums[park_key] / expected - 1).abs().max() < 1e-5  # in fact exactly, up to float32 rounding
     per_km2 = zone.xs("revenue_per_km2", level="indicator")["value"]
-    assert ((sums["revenue"] / sums["area"]) / per_km2 - 1).abs().max() < 1e-9
+    assert ((sums["revenue"] / sums["area"]) / per_km2 - 1).abs().max() < 1e-5
 
 
 # ----- land, entry and relocation, on hand-built parks ------------------------------------------------------------
