@@ -2,6 +2,8 @@
 
 import dataclasses
 import datetime as dt
+import os
+import signal
 import time
 
 import pandas as pd
@@ -156,3 +158,22 @@ def test_progressive_table_pairs_the_runs_so_far_on_their_seeds(scenarios):
     view = make_view(snap, parent.name, child.name, "en", True, SEED)
     assert view.pairs == 2 and view.parent_runs == 4 and not view.finished
     assert [rs.replicates for rs in fan_sets(view, "rd_intensity")] == [4, 2]
+
+
+def test_a_pool_whose_worker_died_reports_the_error_and_is_replaced(scenarios):
+    parent, _ = scenarios
+    pool = live.shared_pool()
+    try:
+        pool.warm()
+        job = live.start_job(pool, live.EnsembleCache(None), [parent], SEED, 40, QUICK)
+        worker = next(iter(pool.pool._processes.values()))
+        os.kill(worker.pid, signal.SIGKILL)
+        last = live.follow(job, lambda _: None, lambda: True, interval=0.05)
+        assert last is not None and last.error is not None and "BrokenProcessPool" in last.error
+        assert pool.broken
+        fresh = live.shared_pool()
+        assert fresh is not pool
+        assert _wait(live.start_job(fresh, live.EnsembleCache(None), [parent], SEED, 2, QUICK)).runs(parent.name) == 2
+    finally:
+        live.shared_pool().close()
+        live._shared.clear()

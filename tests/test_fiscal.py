@@ -225,3 +225,15 @@ def test_run_table_ends_with_each_scenarios_five_year_cost(small_results, capsys
     at = out.index(next(line for line in out if line.startswith("fiscal_cost, five years 2018-2022")))
     assert out[at + 1].split()[:2] == ["no_new_policy", "0"]
     assert out[at + 2].split()[0] == "action_plan" and float(out[at + 2].split()[1].replace(",", "")) > 0
+
+
+def test_land_renewal_set_park_by_park_is_priced_at_the_area_weighted_zone_rate():
+    from zgcsim.inputs.parks import AREAS_KM2
+
+    levers = fiscal.rules_2017()
+    n = len(AREAS_KM2)
+    same = {"land_renewal": np.full(n, 0.01), "park_area_change": np.ones(n)}
+    assert fiscal.priced_levers(levers, same)["land_renewal"] == 0.01  # exactly: 2017 settings cost exactly 0
+    one = {"land_renewal": np.where(np.arange(n) == 0, 0.05, 0.01), "park_area_change": np.ones(n)}
+    share = AREAS_KM2[0] / AREAS_KM2.sum()
+    assert fiscal.priced_levers(levers, one)["land_renewal"] == pytest.approx(0.01 + 0.04 * share)

@@ -37,7 +37,7 @@ def toy_search(tmp_path_factory):
 
 def test_tiny_search_finds_the_toy_objectives_known_front(toy_search):
     _spec, result, _out = toy_search
-    front = result.front.set_index("targets_likely")["fiscal_cost"]
+    front = result.front.groupby("targets_likely")["fiscal_cost"].min()  # the cheapest mix at each count
     assert set(front.index) == set(OPTIMUM)
     tolerance = 0.1 * (7.0 - 1.0)  # a tenth of the toy's cost range (1 to 7): 48 trials get close, not exact
     for likely, cost in OPTIMUM.items():
@@ -113,20 +113,22 @@ def test_grid_values_stay_within_the_lever_bounds():
             assert not lever.whole or snapped == int(snapped)
 
 
-def test_front_keeps_the_non_dominated_points_and_breaks_ties_by_shortfall():
+def test_front_keeps_the_non_dominated_points_with_shortfall_ranking_mixes_of_equal_count():
     trials = pd.DataFrame(
         [
             (0, 10.0, 3, 0.2),  # dominated by 1 (same cost and targets, larger shortfall)
             (1, 10.0, 3, 0.1),
             (2, 5.0, 2, 0.3),
-            (3, 6.0, 2, 0.0),  # dominated by 2 (costs more, no more targets)
+            (3, 6.0, 2, 0.0),  # costs more than 2 for as many targets, but a smaller shortfall: kept
             (4, 0.0, 0, 0.9),
-            (5, 20.0, 3, 0.0),  # dominated by 1
+            (5, 20.0, 3, 0.1),  # dominated by 1 (costs more, same targets and shortfall)
             (6, 10.0, 3, 0.1),  # the same score as 1: the earlier trial is kept
+            (7, 7.0, 1, 0.0),  # dominated by 2 (costs more, fewer targets; shortfall only breaks ties)
+            (8, 30.0, 3, 0.05),  # costs most, but the smallest shortfall at 3 targets: kept
         ],
         columns=["trial", "fiscal_cost", "targets_likely", "shortfall"],
     )
-    assert pareto_front(trials)["trial"].tolist() == [4, 2, 1]
+    assert pareto_front(trials)["trial"].tolist() == [4, 2, 3, 1, 8]
 
 
 def test_plan_objective_counts_likely_targets_and_sums_five_years_of_cost():

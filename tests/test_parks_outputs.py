@@ -10,6 +10,7 @@ import pytest
 
 from zgcsim.cli import main
 from zgcsim.dashboard import catalogue
+from zgcsim.dashboard.ensemble import JobSpec, SessionFolder, run_job
 from zgcsim.dashboard.parks import indicator_choices, park_choices, park_fan, park_series
 from zgcsim.errors import UserInputError
 from zgcsim.reporting import inputs, parkbrief, parkcharts, parks
@@ -205,3 +206,12 @@ def test_park_picker_lists_16_parks_and_the_park_indicators_in_both_languages():
     for lang in LANGS:
         assert list(park_choices(lang).values()) == list(PARK_NAMES)
         assert set(indicator_choices(lang).values()) >= {"revenue", "employees", "enterprises", "area", "land_use"}
+
+
+def test_park_picker_shows_a_run_made_in_the_page(tmp_path):
+    sets, out = run_job(
+        JobSpec(scenarios=("no_new_policy",), replicates=1, seed=3, quick=True), SessionFolder(tmp_path)
+    )
+    assert (out / "parks.parquet").is_file()
+    series = park_series(sets, "changping", "employees")
+    assert sorted(series["year"]) == list(YEARS) and (series["p50"] > 0).all()

@@ -8,7 +8,7 @@ import pytest
 
 from zgcsim.inputs.parameters import defaults
 from zgcsim.inputs.scenario import Event, resolve_scenario
-from zgcsim.inputs.seeds import stream
+from zgcsim.inputs.seeds import KeyedStream
 from zgcsim.model import (
     accounts,
     contracts,
@@ -45,7 +45,7 @@ def context(levers, quarter=1, step=0, **params):
         step=step,
         levers=dict(levers),
         params=defaults() | params,
-        streams={name: stream(seed, name) for name in STREAMS},
+        streams={name: KeyedStream(seed, name) for name in STREAMS},
         derived={"vc_round_median": 0.2, "ipo_filing_rate": 0.1},
     )
 

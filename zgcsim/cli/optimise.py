@@ -138,10 +138,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="search the levers for the cheapest mixes that make the targets likely",
         description="Search the catalogue's levers (held over 2018-2022 on top of BASE) with NSGA-II (Optuna) for "
         "the Pareto front of five-year fiscal cost against the number of targets with P >= 0.8, expected shortfall "
-        "breaking ties; with --target KEY, for the cheapest mixes that lift that target to P >= 0.8. Every mix "
-        "runs the same replicates (common random numbers). Writes pareto.csv, least_cost.csv, trials.csv and "
-        "points/*.toml; each front point and least-cost mix is run again on fresh replicates (the *_recheck "
-        "columns). Killed midway, it resumes from DIR/store when run again with the same settings. " + ESTIMATE,
+        "ranking mixes that make as many targets likely; with --target KEY, for the cheapest mixes that lift that "
+        "target to P >= 0.8. Every mix runs the same replicates (common random numbers). Writes pareto.csv, "
+        "least_cost.csv, trials.csv and points/*.toml; each front point and least-cost mix is run again on fresh "
+        "replicates (the *_recheck columns). Killed midway, it resumes from DIR/store when run again with the "
+        "same settings. " + ESTIMATE,
     )
     opt.add_argument("base", nargs="?", default="no_new_policy", help="base scenario (%(default)s)")
     opt.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help="trials (mixes) to run (%(default)s)")

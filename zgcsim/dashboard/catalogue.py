@@ -31,6 +31,7 @@ class ResultSet:
     seed: int | None
     quick: bool = False
     parent_key: str | None = None
+    folder: str | None = None  # the results folder on disk (a page run's too), where parks.parquet lies if any
 
 
 def library_names() -> list[str]:
@@ -72,6 +73,7 @@ def load_results_folder(folder: str | Path, label: str | None = None) -> list[Re
                 key=f"{name} @ {label or folder.name}",
                 scenario=str(name),
                 origin=str(folder),
+                folder=str(folder),
                 summary=summary[summary["scenario"] == name].reset_index(drop=True),
                 attainment=rows.reset_index(drop=True),
                 runs=None if runs is None else runs[runs["scenario"] == name].reset_index(drop=True),

@@ -214,6 +214,7 @@ def _run_job(
             seed=spec.seed,
             quick=spec.quick,
             parent_key=parent_key if spec.edit is not None and sc.name == spec.edit.name else None,
+            folder=str(out),
         )
         for sc in scenarios
     ]

@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -209,6 +210,7 @@ class LivePool:
         self._executor = Workers(max(2, self.workers), initializer=_init_worker)
         self.pool = self._executor.pool
         self._warm = threading.Event()
+        self.broken = False  # a worker died (killed by the OS or an operator): the server starts a new pool
 
     def warm(self) -> float:
         """Wait until every worker has started and loaded the model; return the seconds waited."""
@@ -222,7 +224,11 @@ class LivePool:
 
     def submit(self, task: tuple) -> Future:
         """Submit one replicate ``(scenario, seed, replicate, parameter_values)``."""
-        return self.pool.submit(_live_task, task)  # type: ignore[union-attr]
+        try:
+            return self.pool.submit(_live_task, task)  # type: ignore[union-attr]
+        except BrokenProcessPool:
+            self.broken = True
+            raise
 
     def close(self) -> None:
         """Stop the workers."""
@@ -235,8 +241,10 @@ _job_slots = threading.BoundedSemaphore(MAX_LIVE_JOBS)
 
 
 def shared_pool() -> LivePool:
-    """The server's one live pool, started on first use."""
+    """The server's one live pool, started on first use (and again if a worker of the last one died)."""
     with _shared_lock:
+        if "pool" in _shared and _shared["pool"].broken:
+            _shared.pop("pool").pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
         if "pool" not in _shared:
             _shared["pool"] = LivePool()
         return _shared["pool"]
@@ -293,11 +301,13 @@ class LiveJob:
     times: dict[str, float] = field(default_factory=lambda: {"created": time.time()})  # wall clock, for the log
     run_seconds: list[float] = field(default_factory=list)  # each run's seconds in its worker
     _slot: bool = False
+    _pool: LivePool | None = None
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition(self._lock)
 
     def _submit(self, pool: LivePool) -> None:
+        self._pool = pool
         params = dict(self.parameter_values) if self.parameter_values else None
         for scenario in self.scenarios:
             key = ensemble_key(scenario, self.seed, self.replicates, params)
@@ -323,6 +333,8 @@ class LiveJob:
         if future.cancelled():
             return
         error = future.exception()
+        if isinstance(error, BrokenProcessPool) and self._pool is not None:
+            self._pool.broken = True
         with self._lock:
             if self.cancelled:
                 return  # a late result of a job a newer change replaced: ignored

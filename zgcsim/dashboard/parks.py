@@ -1,7 +1,7 @@
 """The dashboard's park view without the page: each result set's park runs, one park's bands, its fan chart.
 
-A results folder written since parks existed holds ``parks.parquet``; a result set from an older folder, or from a
-run made in the page, has no park runs, and the page says so.
+A results folder written since parks existed holds ``parks.parquet`` (so does a run made in the page); a result set
+from an older folder, or the live what-if view, has no park runs, and the page says so.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def _read_parks(path: str, _mtime_ns: int) -> pd.DataFrame | None:
 
 def park_runs(rs: ResultSet) -> pd.DataFrame | None:
     """The park rows of one result set (its scenario, from its folder's parks.parquet), or None if it has none."""
-    folder = Path(rs.origin)
+    if rs.folder is None:
+        return None
+    folder = Path(rs.folder)
     path = folder / "parks.parquet"
     if not path.is_file():
         return None

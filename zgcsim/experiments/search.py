@@ -169,12 +169,17 @@ def make_study(spec: SearchSpec) -> Any:
 
 
 def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
-    """The trials no other trial dominates on (fiscal cost down, targets likely up), shortfall breaking ties.
+    """The trials no other trial dominates on fiscal cost (down) and targets likely (up), shortfall breaking ties.
 
-    Trial ``a`` dominates ``b`` when it costs no more and makes no fewer targets likely, and is better on one
-    of them, or equal on both with a smaller shortfall. Of identical scores the earliest trial is kept.
-    Sorted by cost.
+    The second criterion is lexicographic: more targets likely is better, and between mixes that make the same
+    number likely, a smaller expected shortfall is better. So a costlier mix stays on the front only if it makes
+    more targets likely, or as many with a smaller shortfall. Trial ``a`` dominates ``b`` when it is no worse on
+    both and better on one; of identical scores the earliest trial is kept. Sorted by cost.
     """
+
+    def rank(row: Any) -> tuple[int, float]:
+        return (int(row.targets_likely), -float(row.shortfall))
+
     keep = []
     rows = list(trials.itertuples(index=False))
     for b in rows:
@@ -182,12 +187,9 @@ def pareto_front(trials: pd.DataFrame) -> pd.DataFrame:
         for a in rows:
             if a.trial == b.trial:
                 continue
-            no_worse = a.fiscal_cost <= b.fiscal_cost and a.targets_likely >= b.targets_likely
-            better = a.fiscal_cost < b.fiscal_cost or a.targets_likely > b.targets_likely
-            tie = a.fiscal_cost == b.fiscal_cost and a.targets_likely == b.targets_likely
-            if no_worse and (
-                better or (tie and (a.shortfall < b.shortfall or (a.shortfall == b.shortfall and a.trial < b.trial)))
-            ):
+            no_worse = a.fiscal_cost <= b.fiscal_cost and rank(a) >= rank(b)
+            better = a.fiscal_cost < b.fiscal_cost or rank(a) > rank(b)
+            if no_worse and (better or a.trial < b.trial):
                 dominated = True
                 break
         if not dominated:

@@ -8,6 +8,7 @@ process does not shift the draws of the others (style.md section 3.4, after Star
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -45,3 +46,29 @@ def as_seed_sequence(rng: int | np.integer | np.random.SeedSequence | None) -> n
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         return replicate_seed(int(rng), 0)
     raise TypeError(f"rng must be an int, a numpy SeedSequence or None, not {type(rng).__name__}")
+
+
+class KeyedStream:
+    """A named random process of a replicate: sequential draws, and fresh generators keyed by quarter and purpose.
+
+    As a ``numpy.random.Generator`` it draws sequentially (``stream(seed, name)``, the same numbers). ``keyed``
+    returns a generator of its own for one quarter and one purpose, derived from the replicate's seed, the
+    stream's name, the quarter and the purpose alone: draws made from it over the firms' uid space give each firm
+    the same numbers whatever other firms exist (``model/draws.py``), so a lever that changes which firms exist
+    leaves the other firms' draws alone.
+    """
+
+    def __init__(self, seed: np.random.SeedSequence, name: str) -> None:
+        self.name = name
+        self.seed = seed
+        self.key = zlib.crc32(name.encode("utf-8"))
+        self.generator = stream(seed, name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.generator, attribute)
+
+    def keyed(self, step: int, purpose: str) -> np.random.Generator:
+        """Return the generator of quarter ``step`` (0, 1, ...) and ``purpose`` within this stream."""
+        purpose_key = zlib.crc32(purpose.encode("utf-8"))
+        key = (*self.seed.spawn_key, self.key, int(step), purpose_key)
+        return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=key))

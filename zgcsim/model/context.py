@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zgcsim.inputs.sectors import SECTORS
+from zgcsim.inputs.seeds import KeyedStream
 
 QUARTER = 0.25
 
@@ -26,7 +27,7 @@ class StepContext:
     step: int  # 0 for 2018 Q1
     levers: dict[str, float]
     params: dict[str, float]
-    streams: dict[str, np.random.Generator]
+    streams: dict[str, KeyedStream]  # named streams: sequential draws, and firm-keyed ones (model/draws.py)
     derived: dict[str, float]  # values the model derives from its start population (``ParkModel.derived``)
     demand_shock: np.ndarray = field(default_factory=lambda: np.zeros(len(SECTORS)))  # log level, by sector
     congestion: float | np.ndarray = 0.0  # yearly growth drag from land: each firm's park's (model/parks.py)

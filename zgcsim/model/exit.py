@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 from zgcsim.model.population import exit_hazard_by_age
@@ -15,7 +16,7 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
 
     Returns the mask of firms that exit this quarter.
     """
-    p, rng = ctx.params, ctx.streams["exit"]
+    p = ctx.params
     hazard = exit_hazard_by_age(firms.age, p) * p["exit_hazard_scale"]
     low = firms.tfp + firms.tfp_noise + p["exit_team_quality_weight"] * firms.team_quality
     sample = low[::7]  # the bottom quintile's cut-off, estimated on every seventh firm (cheap, deterministic)
@@ -29,6 +30,7 @@ def exit_firms(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     large = np.flatnonzero(firms.revenue > 1.0)
     hazard[large] *= np.minimum(1.0, firms.revenue[large] ** -p["exit_size_elasticity"])
     yearly = np.minimum(hazard, p["probability_cap"])
-    leaving = firms.active & (rng.random(len(firms)) < -np.expm1(QUARTER * np.log1p(-yearly)))
+    u = FirmDraws(ctx.streams["exit"], ctx.step).uniform("exit", firms.uid)  # keyed by firm uid
+    leaving = firms.active & (u < -np.expm1(QUARTER * np.log1p(-yearly)))
     firms.active = firms.active & ~leaving
     return leaving

@@ -24,6 +24,7 @@ import numpy as np
 
 from zgcsim.inputs.levers import LEVERS as ALL_LEVERS
 from zgcsim.model.firms import FirmTable
+from zgcsim.model.parks import park_areas
 from zgcsim.model.rd import super_deduction, tax_rate
 
 TAX, OUTLAY = "tax_expenditure", "outlay"
@@ -94,6 +95,19 @@ class ZoneYear:
 
     funded_tto_running: Sequence[bool]  # per institution in funding order (largest budget first): funded rank has TTO
     new_standards: int
+
+
+def priced_levers(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """The quarter's levers as the costs read them: a land-renewal rate set park by park becomes the zone's rate.
+
+    The zone's rate is the parks' rates weighted by their areas (floor space taken to follow land area: ours);
+    when every park has the zone's rate it is that rate exactly (so the 2017 settings still cost exactly 0).
+    """
+    rates = np.asarray(park_levers["land_renewal"], float)
+    if (rates == levers["land_renewal"]).all():
+        return dict(levers)
+    area = park_areas(levers, park_levers)
+    return {**levers, "land_renewal": float((rates * area).sum() / area.sum())}
 
 
 def year_mean(quarters: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext, power
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.entry import incubated
 from zgcsim.model.firms import FirmTable
 
@@ -20,10 +21,12 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     margins rise with productivity; energy intensity falls by the autonomous rate (row 65), with R&D and with the
     efficiency lever.
     """
-    p, lv, rng = ctx.params, ctx.levers, ctx.streams["growth"]
-    n = len(firms)
+    p, lv = ctx.params, ctx.levers
+    draws = FirmDraws(ctx.streams["growth"], ctx.step)  # keyed by firm uid (model/draws.py)
     old_tfp, old_noise = firms.tfp.copy(), firms.tfp_noise.copy()
-    firms.tfp_noise = p["tfp_noise_persistence"] * firms.tfp_noise + rng.normal(0, p["tfp_noise_sd"], n)
+    firms.tfp_noise = p["tfp_noise_persistence"] * firms.tfp_noise + draws.normal(
+        "tfp_noise", firms.uid, 0, p["tfp_noise_sd"]
+    )
     firms.tfp = firms.tfp + p["tfp_per_rd"] * knowledge_growth
     d_tfp = firms.tfp - old_tfp + firms.tfp_noise - old_noise
 
@@ -49,7 +52,8 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     )
     b = scale * 0.5  # quarterly Laplace scale (a yearly scale spread over four quarters)
     # a Laplace draw is the difference of two exponentials; log(1 - b^2) makes E[exp(shock)] = 1 for b < 1
-    shock = b * (rng.standard_exponential(n) - rng.standard_exponential(n)) + np.log(1 - b * b)
+    pair = draws.exponential("revenue_shock", firms.uid, 2)
+    shock = b * (pair[:, 0] - pair[:, 1]) + np.log(1 - b * b)
     d_log_revenue = drift * QUARTER + d_tfp + shock
     firms.revenue = firms.revenue * np.exp(d_log_revenue)
     firms.employees = np.maximum(firms.employees * np.exp(p["employment_elasticity"] * d_log_revenue), 1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext, power
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.firms import GRANT_PIPELINE_QUARTERS, FirmTable, grant_lag, returnee_share
 
 START_YEAR_CENTRE = sum(range(-4, 0)) / 4  # the start year's flows: the mean of steps -4 to -1 (-2.5)
@@ -47,7 +48,8 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     Lapses are drawn every quarter; standards once a year, in the fourth quarter.
     Returns each firm's log growth of its real R&D stock this quarter and the number of standards created.
     """
-    p, lv, rng = ctx.params, ctx.levers, ctx.streams["patents"]
+    p, lv = ctx.params, ctx.levers
+    draws, uid = FirmDraws(ctx.streams["patents"], ctx.step), firms.uid  # keyed by firm uid (model/draws.py)
     n = len(firms)
     spend_real = firms.rd_intensity * firms.revenue * QUARTER
     old_stock = firms.rd_stock.copy()
@@ -66,7 +68,9 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
         * patent_returnee_factor(returnees, p)
         * QUARTER
     )
-    applications = rng.poisson(mean)  # Poisson around a gamma firm effect: negative binomial (row 18)
+    applications = draws.poisson(
+        "applications", uid, mean
+    )  # Poisson around a gamma firm effect: negative binomial (row 18)
 
     pct_share = np.clip(
         knowledge_scale["pct_share"]
@@ -77,14 +81,14 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     )
     pct = np.zeros(n, np.int64)
     filing = np.flatnonzero(applications)
-    pct[filing] = rng.binomial(applications[filing], pct_share[filing])
+    pct[filing] = draws.binomial("pct", uid[filing], applications[filing], pct_share[filing])
 
     # the pipeline is a ring: column s % 8 holds the filings of step s; those filed `lag` quarters ago are decided
     due = (ctx.step - grant_lag(p)) % GRANT_PIPELINE_QUARTERS
     decided = firms.pending[:, due]
     grants = np.zeros(n, np.int64)
     filers = np.flatnonzero(decided)
-    grants[filers] = rng.binomial(decided[filers], p["grant_rate"])
+    grants[filers] = draws.binomial("grants", uid[filers], decided[filers], p["grant_rate"])
     firms.pending[:, due] = 0
     firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS] += applications
     firms.patents_held = firms.patents_held + grants
@@ -92,7 +96,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     # the yearly rate lapses every quarter; drawn only for holders, since most firms hold none
     holders = np.flatnonzero(firms.patents_held > 0)
     held = firms.patents_held[holders]
-    firms.patents_held[holders] = held - rng.binomial(held, p["patent_lapse_rate"] * QUARTER)
+    firms.patents_held[holders] = held - draws.binomial("lapses", uid[holders], held, p["patent_lapse_rate"] * QUARTER)
 
     new_standards = np.zeros(n, np.int64)
     if ctx.quarter == 4:  # yearly: standards set during the year
@@ -101,7 +105,9 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
             * standards_weight(held, p)
             * lv["standards_support"] ** p["standards_support_elasticity"]
         )
-        new_standards[holders] = rng.poisson(std_mean)  # a firm without patents sets no standard
+        new_standards[holders] = draws.poisson(
+            "standards", uid[holders], std_mean
+        )  # a firm without patents sets no standard
         firms.standards = firms.standards + new_standards
 
     firms.y_applications = firms.y_applications + applications

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.firms import FirmTable, reported_intensity
 
 Rule = Callable[[FirmTable], np.ndarray]
@@ -127,25 +128,25 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     at the open venue with the shortest lag; it lists when the lag has passed if still active, with probability
     ``listing_approval_rate`` (80 %, ours). Returns the number of new listings.
     """
-    p, lv, rng = ctx.params, ctx.levers, ctx.streams["listing"]
-    n = len(firms)
+    p, lv = ctx.params, ctx.levers
+    draws, uid = FirmDraws(ctx.streams["listing"], ctx.step), firms.uid  # keyed by firm uid (model/draws.py)
     choice = fastest_venue(firms, exchanges, lv)
     can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
     support = lv["listing_support"] ** p["listing_support_elasticity"]
     rate = ctx.derived["ipo_filing_rate"] * support * filing_weight(firms, p)
-    files = can_file & (rng.random(n) < rate * QUARTER)
+    files = can_file & (draws.uniform("filing", uid) < rate * QUARTER)
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
     filers = np.flatnonzero(files)
     firms.ipo_exchange[filers] = choice[filers]
     firms.ipo_due[filers] = ctx.step + lags[choice[filers]]
 
     due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
-    approved = due & firms.active & (rng.random(n) < p["listing_approval_rate"])
+    approved = due & firms.active & (draws.uniform("approval", uid) < p["listing_approval_rate"])
     firms.listed = firms.listed | approved
     firms.listing_year[approved] = ctx.year
     firms.ipo_exchange[due] = -1
 
-    delist = firms.listed & ~approved & (rng.random(n) < p["delisting_rate"] * QUARTER)
+    delist = firms.listed & ~approved & (draws.uniform("delisting", uid) < p["delisting_rate"] * QUARTER)
     firms.listed = firms.listed & ~delist
     return int(approved.sum())
 

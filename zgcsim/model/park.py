@@ -19,7 +19,7 @@ from zgcsim.errors import UserInputError
 from zgcsim.inputs import parameters as parameters_table
 from zgcsim.inputs.scenario import Scenario, resolve_scenario
 from zgcsim.inputs.sectors import SECTORS
-from zgcsim.inputs.seeds import as_seed_sequence, stream
+from zgcsim.inputs.seeds import KeyedStream, as_seed_sequence
 from zgcsim.model import anchors, events, fiscal, parks, platforms, relocation, structure
 from zgcsim.model.accounts import close_year, reset_year
 from zgcsim.model.context import StepContext
@@ -156,7 +156,7 @@ class ParkModel(mesa.Model):
         parameter_values = {**dict(parameter_values or {}), **parameters}
         super().__init__(rng=np.random.default_rng(seed))
         self.policy_scenario = scenario  # not `scenario`: Mesa 3.5 models keep their own Scenario object there
-        self.streams = {name: stream(seed, name) for name in STREAMS}
+        self.streams = {name: KeyedStream(seed, name) for name in STREAMS}
         self.drawn = parameters_table.draw_uncertain(self.streams["uncertain"], scenario.uncertain_ranges, start_year)
         # explicit values (a calibration draw or a design point) win over drawn uncertain inputs
         self.params = parameters_table.defaults() | self.drawn | dict(parameter_values or {})
@@ -291,7 +291,8 @@ class ParkModel(mesa.Model):
         self.levers = self.policy_scenario.levers_on(middle)
         self.park_levers = self.policy_scenario.park_levers_on(middle)
         self.levers.update(parks.zone_levers(self.park_levers, self.policy_scenario.park_lever_changes))
-        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), self.levers]
+        priced = fiscal.priced_levers(self.levers, self.park_levers)  # what the year's costs read
+        self.year_levers = [*(self.year_levers if self.quarter > 1 else []), priced]
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)
         events.apply_export_controls(f, self.policy_scenario.events, self.export_controlled, quarter_end, self.params)

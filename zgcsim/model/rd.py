@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import StepContext
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.firms import FirmTable, reported_intensity
 from zgcsim.model.population import hte_threshold
 
@@ -77,13 +78,14 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     (3/4/5 % by size, row 13) jumps to it when the tax saving on its profit exceeds the cost of the jump, a share
     rho of which is relabelling (row 9); only real R&D enters patents and productivity.
     """
-    p, rng = ctx.params, ctx.streams["rd"]
+    p = ctx.params
     uc = user_cost(firms, ctx)
     target = firms.rd_fe - rd_elasticity(firms, p) * np.log(uc)
     lam = p["rd_adjustment"]
     # a persistent shock, mean-corrected (-sd^2 / 2, to 12 decimals) so it adds no drift to the mean intensity
     sd = p["rd_shock_sd"]
-    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + rng.normal(round(-(sd**2) / 2, 12), sd, len(firms))
+    shock = FirmDraws(ctx.streams["rd"], ctx.step).normal("rd_shock", firms.uid, round(-(sd**2) / 2, 12), sd)
+    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + shock
     real = np.clip(np.exp(log_r), p["rd_intensity_min"], p["rd_intensity_max"])
 
     # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)

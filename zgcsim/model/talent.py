@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from zgcsim.model.context import QUARTER, StepContext
+from zgcsim.model.draws import FirmDraws
 from zgcsim.model.firms import FirmTable, reported_intensity
 
 
@@ -19,7 +20,7 @@ def hire_talent(firms: FirmTable, ctx: StepContext, employees_before: np.ndarray
     Hires are net employment growth plus replacement of the yearly staff turnover (10 %); returnee staff leave at the
     attrition rate and leave the zone when their firm exits.
     """
-    p, rng = ctx.params, ctx.streams["talent"]
+    p = ctx.params
     hires = np.maximum(firms.employees - employees_before, 0.0) + p["staff_turnover"] * QUARTER * firms.employees
     reported = reported_intensity(firms)
     share = (
@@ -27,5 +28,6 @@ def hire_talent(firms: FirmTable, ctx: StepContext, employees_before: np.ndarray
         * np.sqrt(reported / p["returnee_reference_intensity"])
         * talent_programme_effect(ctx.levers, p)
     )
-    new = rng.poisson(hires * np.clip(share, 0, p["returnee_hire_share_max"]))
+    mean = hires * np.clip(share, 0, p["returnee_hire_share_max"])
+    new = FirmDraws(ctx.streams["talent"], ctx.step).poisson("returnee_hires", firms.uid, mean)  # keyed by uid
     firms.returnees = np.minimum(firms.returnees * (1 - p["returnee_attrition"] * QUARTER) + new, firms.employees)

@@ -257,9 +257,9 @@ TEXT: dict[str, dict[str, str]] = {
     "park_pick": {"zh": "园区", "en": "Park"},
     "park_indicator": {"zh": "园区指标", "en": "Park indicator"},
     "park_none": {
-        "zh": "所选结果中没有分园数据（parks.parquet）：较早的结果文件夹和本页运行的结果没有分园数据。",
-        "en": "None of the chosen results has park figures (parks.parquet): older results folders and runs made in "
-        "this page have none.",
+        "zh": "所选结果中没有分园数据（parks.parquet）：较早的结果文件夹没有分园数据。",
+        "en": "None of the chosen results has park figures (parks.parquet): results folders written before the "
+        "model had parks have none.",
     },
     # the dashboard page (dashboard/)
     "title": {"zh": "中关村 2018-2022 行动计划目标模拟", "en": "Zhongguancun 2018-2022 action-plan targets"},
@@ -487,6 +487,8 @@ SCENARIO_NAMES_ZH = {
     "no_new_policy": "无新政策（延续2017年政策）",
     "action_plan": "行动计划（按文本实施）",
     "as_happened": "实际发生路径",
+    "spatial_outer_parks": "空间：行动计划的土地更新集中于十个外围园区",
+    "spatial_partner_parks": "空间：强化京外合作园区（雄安、天津滨海）",
 }
 
 # The data file's ``basis`` column in the methods section's words.

@@ -1,0 +1,187 @@
+"""Firm-keyed random draws: a firm's draw depends on the replicate, the stage, the quarter and its uid alone.
+
+Paired scenarios share their seeds (common random numbers). Drawn in table order, one firm's draws would depend on
+how many firms come before it, so once a lever changes which firms exist (more entrants, fewer exits) every later
+draw would shift to another firm and the pairs would stop lining up. Here each (stream, quarter, purpose) gets a
+fresh generator (``KeyedStream.keyed``) that draws one block over the uid space (uids are sequential integers),
+and each firm takes the entries at its uid: the same numbers whatever other firms exist.
+
+Draws without firm-specific parameters (uniforms, exponentials, normals) are numpy's, drawn over the whole uid
+space. Counts whose law depends on the firm (Poisson, binomial) would make numpy's samplers consume a varying
+number of draws per firm (none at all for a zero mean), so they are drawn by inverting their distribution function
+at one uniform per firm: by recursion over the counts for small means, otherwise by a search from the
+Cornish-Fisher quantile with ``scipy.special``'s distribution functions.
+``FirmDraws.totals`` sums a variable number of values per firm, its k-th value keyed by (uid, k).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import special
+
+from zgcsim.inputs.seeds import KeyedStream
+
+SMALL_MEAN = 30  # an algorithmic switch, not a model number: below it counts are inverted by recursion
+VALUES_BLOCK = 16  # values per firm drawn as a block over the uid space; a firm's further values come one by one
+
+
+class FirmDraws:
+    """The firm-keyed draws of one stream in one quarter."""
+
+    def __init__(self, stream: KeyedStream, step: int) -> None:
+        self.stream, self.step = stream, step
+
+    def _block(self, purpose: str, uids: np.ndarray, draw: str, width: int = 1) -> np.ndarray:
+        """One block of ``draw`` (a ``Generator`` method without parameters) over the uid space, taken at ``uids``.
+
+        The block's j-th entry is the j-th draw of a generator of its own, so it does not depend on the block's size.
+        """
+        size = int(uids.max()) + 1 if len(uids) else 0
+        generator = self.stream.keyed(self.step, purpose)
+        block = getattr(generator, draw)(size if width == 1 else (size, width))
+        return block[uids]
+
+    def uniform(self, purpose: str, uids: np.ndarray, width: int = 1) -> np.ndarray:
+        """Uniforms on [0, 1) for the firms ``uids``: shape (n,), or (n, width) with ``width`` per firm."""
+        return self._block(purpose, uids, "random", width)
+
+    def exponential(self, purpose: str, uids: np.ndarray, width: int = 1) -> np.ndarray:
+        """Standard exponentials: shape (n,), or (n, width) with ``width`` per firm."""
+        return self._block(purpose, uids, "standard_exponential", width)
+
+    def normal(self, purpose: str, uids: np.ndarray, loc: float = 0.0, scale: float = 1.0) -> np.ndarray:
+        """Normals N(loc, scale^2)."""
+        return loc + scale * self._block(purpose, uids, "standard_normal")
+
+    def poisson(self, purpose: str, uids: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """Poisson counts with means ``mean`` (zero for a zero mean), by inversion of one uniform per firm."""
+        mean = np.broadcast_to(np.asarray(mean, np.float64), uids.shape)
+
+        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
+            return mean[rows] / k
+
+        def large(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            m = mean[rows]
+            guess = _cornish_fisher(m, np.sqrt(m), 1 / np.sqrt(np.maximum(m, 1e-300)), q)
+            return _quantile(guess, q, lambda k, r: special.pdtr(k, m[r]))
+
+        return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, ratio, large)
+
+    def binomial(self, purpose: str, uids: np.ndarray, trials: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+        """Binomial counts of ``trials`` with success probability ``p``, by inversion of one uniform per firm."""
+        whole = np.broadcast_to(np.asarray(trials, np.int64), uids.shape)
+        n = whole.astype(np.float64)
+        chance = np.broadcast_to(np.asarray(p, np.float64), uids.shape)
+        certain = chance >= 1.0
+        q = np.where(certain, 0.0, chance)
+        odds = q / (1.0 - q)
+
+        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
+            return (n[rows] - k + 1) / k * odds[rows]
+
+        def large(u: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            m, w, chance = n[rows] * q[rows], whole[rows], q[rows]
+            sd = np.sqrt(m * (1 - chance))
+            guess = _cornish_fisher(m, sd, (1 - 2 * chance) / np.maximum(sd, 1e-300), u)
+
+            def cdf(k: np.ndarray, r: np.ndarray) -> np.ndarray:
+                return special.bdtr(k.astype(np.int64), w[r], chance[r])
+
+            return _quantile(guess, u, cdf, top=n[rows])
+
+        first = np.exp(n * np.log1p(-q))  # P(0) = (1 - q)^n
+        counts = _invert_counts(self.uniform(purpose, uids), first, n * q, ratio, large)
+        return np.where(certain, whole, np.minimum(counts, whole))
+
+    def totals(
+        self, purpose: str, uids: np.ndarray, counts: np.ndarray, value: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray:
+        """Each firm's sum of ``counts`` values ``value(u)``, its k-th value from a uniform keyed by (uid, k).
+
+        The first ``VALUES_BLOCK`` values of every firm come from one block over the uid space; a firm with more
+        takes the rest from its own position further along the generator's sequence (``PCG64.advance``).
+        """
+        out = np.zeros(len(uids))
+        sellers = np.flatnonzero(counts)
+        if len(sellers) == 0:
+            return out
+        width = VALUES_BLOCK
+        u = self.uniform(purpose, uids[sellers], width)
+        used = np.arange(width) < np.minimum(counts[sellers], width)[:, None]
+        out[sellers] = np.bincount(np.nonzero(used)[0], weights=value(u[used]), minlength=len(sellers))
+        many = sellers[counts[sellers] > width]
+        if len(many):  # the largest sellers: each takes its further uniforms from its own stretch of one sequence
+            generator = self.stream.keyed(self.step, purpose + "/more")
+            bits, position, stretch = generator.bit_generator, 0, 1 << 40  # far more draws than any firm's count
+            extra = counts[many] - width
+            parts = []
+            for uid, k in zip(uids[many].tolist(), extra.tolist(), strict=True):
+                bits.advance(uid * stretch - position)
+                parts.append(generator.random(k))
+                position = uid * stretch + k
+            values = value(np.concatenate(parts))
+            out[many] += np.add.reduceat(values, np.concatenate([[0], np.cumsum(extra)[:-1]]))
+        return out
+
+
+def _quantile(
+    guess: np.ndarray, u: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray], top: np.ndarray | None = None
+) -> np.ndarray:
+    """The smallest count k with ``cdf(k, rows) >= u``, searched from ``guess`` (a count near it) in unit steps.
+
+    ``cdf(k, rows)`` is the distribution function of rows ``rows`` at counts ``k``; ``top`` bounds the counts.
+    """
+    k = np.maximum(np.floor(np.nan_to_num(guess, nan=0.0)), 0.0)
+    if top is not None:
+        k = np.minimum(k, top)
+    rows = np.arange(len(u))
+    while len(rows):  # step up until cdf(k) >= u
+        short = cdf(k[rows], rows) < u[rows]
+        rows = rows[short]
+        k[rows] += 1
+    rows = np.flatnonzero(k > 0)
+    while len(rows):  # step down while cdf(k - 1) >= u still
+        lower = cdf(k[rows] - 1, rows) >= u[rows]
+        rows = rows[lower]
+        k[rows] -= 1
+        rows = rows[k[rows] > 0]
+    return k.astype(np.int64)
+
+
+def _cornish_fisher(mean: np.ndarray, sd: np.ndarray, skew: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A count near the u-quantile: the normal quantile with the Cornish-Fisher skewness term."""
+    z = special.ndtri(np.clip(u, 1e-300, None))
+    return mean + sd * (z + skew * (z * z - 1) / 6) - 0.5
+
+
+def _invert_counts(
+    u: np.ndarray,
+    first: np.ndarray,
+    mean: np.ndarray,
+    ratio: Callable[[float, np.ndarray], np.ndarray],
+    large: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ``ratio(k, rows)``.
+
+    The recursion runs over the rows whose mean is below ``SMALL_MEAN``, dropping each row once its count is
+    found; the rows of larger mean (and any the recursion has not settled far in the tail) go to ``large``.
+    """
+    counts = np.zeros(len(u), np.int64)
+    small = mean < SMALL_MEAN
+    rows = np.flatnonzero(small & (u > first))
+    term, total, left = first[rows], first[rows], u[rows]
+    k, limit = 0, int(4 * SMALL_MEAN) + 40
+    while len(rows) and k < limit:
+        k += 1
+        term = term * ratio(float(k), rows)
+        total = total + term
+        done = left <= total
+        counts[rows[done]] = k
+        keep = ~done
+        rows, term, total, left = rows[keep], term[keep], total[keep], left[keep]
+    rest = np.concatenate([rows, np.flatnonzero(~small)])
+    if len(rest):
+        counts[rest] = large(u[rest], rest)
+    return counts
