@@ -111,15 +111,13 @@ def zone_area(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]
 def zone_levers(park_levers: Mapping[str, np.ndarray], set_by_park: Mapping[str, object]) -> dict[str, float]:
     """The zone-wide value of each lever a scenario sets park by park, for what reads the zone's value.
 
-    ``incubator_capacity``: the parks' sum (the entry count); ``land_renewal``: the parks' renewal weighted by
-    their 2012 areas (the zone's share of floor space renewed, for the fiscal cost). Levers not set park by
-    park keep their zone value (so a scenario without per-park values is unchanged).
+    ``incubator_capacity``: the parks' sum (the entry count). Levers not set park by park keep their zone value
+    (so a scenario without per-park values is unchanged). The fiscal cost prices a land renewal set park by
+    park at the parks' area-weighted rate itself (``fiscal.priced_levers``).
     """
     zone: dict[str, float] = {}
     if set_by_park.get("incubator_capacity"):
         zone["incubator_capacity"] = float(park_levers["incubator_capacity"].sum())
-    if set_by_park.get("land_renewal"):
-        zone["land_renewal"] = float((park_levers["land_renewal"] * AREAS_KM2).sum() / TOTAL_AREA_KM2)
     return zone
 
 
