@@ -183,6 +183,25 @@ def test_store_made_by_another_configuration_is_refused(reference_store, tmp_pat
     assert len(read_runs(out)) == 6  # untouched
 
 
+def test_force_never_empties_a_folder_that_is_not_a_store_nor_the_current_folder(
+    reference_store, tmp_path, capsys, monkeypatch
+):
+    path, _ = reference_store
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(work)
+    for out in ("", ".", str(work)):  # an empty --out is the current folder
+        assert main(["experiment", str(path), "--out", out, "--force", "--quiet"]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+        assert (work / "notes.txt").read_text(encoding="utf-8") == "mine"
+    store = work / "store"
+    run_experiment(load_experiment(path), store, workers=1, progress=False)
+    monkeypatch.chdir(store)  # a store that holds the current folder is not emptied either
+    assert main(["experiment", str(path), "--out", str(store), "--force", "--quiet"]) == 2
+    assert (store / "store.json").is_file()
+
+
 def test_store_made_by_other_code_is_refused(reference_store, tmp_path, capsys):
     path, _ = reference_store
     out = tmp_path / "store"

@@ -150,14 +150,20 @@ class ResultStore:
         if root.exists() and not root.is_dir():
             raise UserInputError("exists and is not a folder", path=root, key="--out")
         if root.exists() and any(root.iterdir()):
-            if force:
-                shutil.rmtree(root)
-            elif not (root / MANIFEST).is_file():
+            # --force only ever empties an experiment store, never the folder a user works in or its parents
+            # (an empty --out is the current folder)
+            if not (root / MANIFEST).is_file():
                 raise UserInputError(
                     "holds files but no store.json, so it is not an experiment store; choose another --out",
                     path=root,
                     key="--out",
                 )
+            if force:
+                if Path.cwd().resolve().is_relative_to(root.resolve()):
+                    raise UserInputError(
+                        "is the current folder or holds it; --force will not empty it", path=root, key="--out"
+                    )
+                shutil.rmtree(root)
             else:
                 found = read_manifest(root)
                 differences = _mismatch(found, identity)
