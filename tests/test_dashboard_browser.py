@@ -145,7 +145,8 @@ def test_planner_compares_edits_runs_and_downloads_in_a_real_browser(dashboard, 
 
             # The chart downloads as a PNG.
             with page.expect_download() as download:
-                page.get_by_text("Download chart (PNG)").click()
+                # the fan chart's button (the park card below has one of its own)
+                page.get_by_text("Download chart (PNG)").first.click()
             png_path = tmp_path / "downloads" / "fan.png"
             download.value.save_as(png_path)
             assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -191,7 +191,8 @@ def _warm_task(_: int) -> int:
 def _live_task(task: tuple) -> tuple[str, int, pd.DataFrame, dict[str, float], float]:
     """Run one replicate in a worker with the calibration and discrepancy the worker loaded at start.
 
-    Returns the scenario's name, the replicate, its rows and inputs (as ``run_replicate``) and the run's seconds.
+    Returns the scenario's name, the replicate, its indicator rows and inputs (as ``run_replicate``; the live view
+    shows no park rows) and the run's seconds.
     """
     scenario, seed, replicate, parameter_values = task
     started = time.perf_counter()

@@ -54,7 +54,7 @@ def ParkCard(sets: Sequence[ResultSet], labels: Sequence[str], lang: str) -> Non
             return
         solara.Image(png, width="100%", classes=["zgc-park-fan"])
         solara.FileDownload(
-            png, filename=f"park_{park}_{indicator}_{lang}.png", label=t("download_png", lang), mime_type="image/png"
+            png, filename=f"park_{park}_{indicator}_{lang}.png", label=t("park_download", lang), mime_type="image/png"
         )
 
 

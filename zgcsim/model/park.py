@@ -290,8 +290,7 @@ class ParkModel(mesa.Model):
             self.common_growth = self.common_shocks.next_year(self.streams["common_shocks"])
         self.levers = self.policy_scenario.levers_on(middle)
         self.park_levers = self.policy_scenario.park_levers_on(middle)
-        if self.policy_scenario.park_lever_changes.get("incubator_capacity"):  # set park by park: their sum
-            self.levers["incubator_capacity"] = float(self.park_levers["incubator_capacity"].sum())
+        self.levers.update(parks.zone_levers(self.park_levers, self.policy_scenario.park_lever_changes))
         priced = fiscal.priced_levers(self.levers, self.park_levers)  # what the year's costs read
         self.year_levers = [*(self.year_levers if self.quarter > 1 else []), priced]
         ctx = self._context()

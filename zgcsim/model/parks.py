@@ -108,6 +108,19 @@ def zone_area(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]
     return levers["park_area"] * float((AREAS_KM2 * park_levers["park_area_change"]).sum()) / TOTAL_AREA_KM2
 
 
+def zone_levers(park_levers: Mapping[str, np.ndarray], set_by_park: Mapping[str, object]) -> dict[str, float]:
+    """The zone-wide value of each lever a scenario sets park by park, for what reads the zone's value.
+
+    ``incubator_capacity``: the parks' sum (the entry count). Levers not set park by park keep their zone value
+    (so a scenario without per-park values is unchanged). The fiscal cost prices a land renewal set park by
+    park at the parks' area-weighted rate itself (``fiscal.priced_levers``).
+    """
+    zone: dict[str, float] = {}
+    if set_by_park.get("incubator_capacity"):
+        zone["incubator_capacity"] = float(park_levers["incubator_capacity"].sum())
+    return zone
+
+
 def employees_by_park(firms: FirmTable) -> np.ndarray:
     """Employees of the active firms in each park."""
     active = firms.active

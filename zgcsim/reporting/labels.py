@@ -256,6 +256,7 @@ TEXT: dict[str, dict[str, str]] = {
     "park_card": {"zh": "分园查看", "en": "One park"},
     "park_pick": {"zh": "园区", "en": "Park"},
     "park_indicator": {"zh": "园区指标", "en": "Park indicator"},
+    "park_download": {"zh": "下载园区图 (PNG)", "en": "Download the park chart (PNG)"},
     "park_none": {
         "zh": "所选结果中没有分园数据（parks.parquet）：较早的结果文件夹没有分园数据。",
         "en": "None of the chosen results has park figures (parks.parquet): results folders written before the "

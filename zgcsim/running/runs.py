@@ -110,7 +110,7 @@ def park_rows(
             "year": np.repeat(np.asarray(years), len(keys) * n_parks),
             "park": np.tile(np.asarray(PARK_KEYS), n_years * len(keys)),
             "indicator": np.tile(np.repeat(np.asarray(keys), n_parks), n_years),
-            "value": values.reshape(-1),
+            "value": values.reshape(-1).astype(np.float32),  # compact: 7 digits are plenty for park figures
         },
         columns=PARK_COLUMNS,
     )
