@@ -14,10 +14,11 @@ DEFAULT_SEED = 20180101
 MAX_POPULATION = 24
 # The full budget: 240 trials x 48 replicates = 11 520 runs, plus the re-runs of the front and of the per-target
 # least-cost mixes on fresh replicates (up to about 30 mixes x 48 = 1 440 runs): about 13 000 full-scale runs,
-# which at 0.15 s per run on 2 cores is about 16 minutes, 15-25 minutes with the store and the optimiser.
+# which at today's 0.37 s per run (benchmarks/bench_model.py, idle machine) is about 40 minutes on 2 cores, and
+# 15-25 minutes once a run takes the 0.15 s of issue 15.
 ESTIMATE = (
     "The defaults (the full budget: 240 trials of 48 replicates, about 13 000 runs with the re-runs) take about "
-    "15-25 minutes on 2 cores when one full-scale run takes 0.15 s; time grows with budget x replicates."
+    "40 minutes on 2 idle cores at today's 0.37 s per full-scale run; time grows with budget x replicates."
 )
 
 
