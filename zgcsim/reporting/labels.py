@@ -464,6 +464,9 @@ LEVER_SHORT = {
     "standards_support": {"zh": "标准支持", "en": "standards support"},
     "park_area": {"zh": "园区面积", "en": "park area"},
     "land_renewal": {"zh": "存量更新", "en": "land renewal"},
+    "park_area_change": {"zh": "分园面积调整", "en": "park area change"},
+    "relocation_support": {"zh": "迁移支持", "en": "relocation support"},
+    "partner_park_capacity": {"zh": "合作园区容量", "en": "partner-park capacity"},
     "energy_efficiency": {"zh": "节能政策", "en": "energy efficiency"},
 }
 
