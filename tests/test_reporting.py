@@ -303,3 +303,12 @@ def test_brief_pdf_pages_are_a4_landscape_and_not_blank(briefs):
             width, height = float(page.mediabox.width), float(page.mediabox.height)
             assert (round(width), round(height)) == (842, 595)
             assert len(page.get_contents().get_data()) > 2000
+
+
+def test_every_lever_has_a_short_chart_name_in_both_languages():
+    """Charts label points with short lever names; a lever without one would show its code key."""
+    from zgcsim.inputs.levers import LEVERS
+    from zgcsim.reporting.labels import LEVER_SHORT
+
+    missing = [lever.name for lever in LEVERS if set(LEVER_SHORT.get(lever.name, {})) != {"zh", "en"}]
+    assert missing == []
