@@ -235,6 +235,7 @@ def test_run_on_every_library_scenario_writes_a_complete_results_folder(tmp_path
         "variance.csv",
         "costs.csv",
         "costs_summary.csv",
+        "parks.parquet",
     }
     assert {p.name for p in out.iterdir()} == expected
     att = pd.read_csv(out / "attainment.csv")
