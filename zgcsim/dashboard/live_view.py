@@ -9,10 +9,9 @@ import pandas as pd
 
 from zgcsim.dashboard.catalogue import ResultSet
 from zgcsim.dashboard.live import Snapshot
-from zgcsim.dashboard.tables import number, target_text
+from zgcsim.dashboard.tables import number, target_row_head
 from zgcsim.inputs.targets import Target, load_targets
 from zgcsim.reporting.labels import t
-from zgcsim.reporting.style import indicator_name
 from zgcsim.reporting.tables import hits, mean_interval
 from zgcsim.running.results_folder import summarise
 
@@ -69,9 +68,7 @@ def live_table(snapshot: Snapshot, parent: str, child: str | None, lang: str) ->
     rows = []
     for target in load_targets():
         row = {
-            "#": target.number,
-            t("indicator", lang): indicator_name(target.key, lang),
-            t("target_column", lang): target_text(target.key, lang),
+            **target_row_head(target, lang),
             t("live_parent", lang, n=n_parent): _p_cell(parent_m[target.key].to_numpy(), target) if n_parent else "…",
         }
         if child is not None:

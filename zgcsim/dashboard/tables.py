@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zgcsim.dashboard.catalogue import ResultSet
-from zgcsim.inputs.targets import load_targets
+from zgcsim.inputs.targets import Target, load_targets
 from zgcsim.reporting.labels import t
 from zgcsim.reporting.style import indicator_name, unit_label
 from zgcsim.reporting.tables import paired_differences, target_expression
@@ -34,15 +34,20 @@ def target_text(key: str, lang: str) -> str:
     return target_expression(target, {"percent": "%", "count": ""}.get(unit, unit))  # '≥ 6 %' reads better
 
 
+def target_row_head(target: Target, lang: str) -> dict[str, object]:
+    """The leading cells of a target's row in the page's tables: number, indicator name, 2022 threshold."""
+    return {
+        "#": target.number,
+        t("indicator", lang): indicator_name(target.key, lang),
+        t("target_column", lang): target_text(target.key, lang),
+    }
+
+
 def attainment_table(sets: Sequence[ResultSet], lang: str) -> pd.DataFrame:
     """One row per target (plan order), one column per result set: 'p ± se | median 2022'."""
     rows = []
     for target in load_targets():
-        row = {
-            "#": target.number,
-            t("indicator", lang): indicator_name(target.key, lang),
-            t("target_column", lang): target_text(target.key, lang),
-        }
+        row = target_row_head(target, lang)
         for rs in sets:
             hit = rs.attainment[rs.attainment["indicator"] == target.key]
             if hit.empty:
