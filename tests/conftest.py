@@ -1,5 +1,7 @@
 """Shared fixtures: small models and firm tables, one small results folder per session, analysis tables."""
 
+import multiprocessing
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +23,21 @@ def make_firms(**columns) -> FirmTable:
     full["ipo_exchange"] = np.full(n, -1)
     full.update({k: np.asarray(v) for k, v in columns.items()})
     return FirmTable(full, np.zeros((n, GRANT_PIPELINE_QUARTERS), np.int64))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_worker_outlives_the_session():
+    """Fail (rather than hang) when a test leaves a worker process running.
+
+    At exit Python joins every child process it started, so one forgotten worker, blocked on a pipe nobody reads,
+    hangs the whole test run until CI's timeout. Such workers are ended here and reported as an error.
+    """
+    yield
+    left = multiprocessing.active_children()
+    for process in left:
+        process.terminate()
+        process.join(timeout=5)
+    assert not left, f"worker processes outlived the tests (ended now): {left}"
 
 
 @pytest.fixture(scope="session")

@@ -166,13 +166,15 @@ def test_a_pool_whose_worker_died_reports_the_error_and_is_replaced(scenarios):
     try:
         pool.warm()
         job = live.start_job(pool, live.EnsembleCache(None), [parent], SEED, 40, QUICK)
-        worker = next(iter(pool.pool._processes.values()))
-        os.kill(worker.pid, signal.SIGKILL)
+        workers = list(pool.pool._processes.values())
+        os.kill(workers[0].pid, signal.SIGKILL)
         last = live.follow(job, lambda _: None, lambda: True, interval=0.05)
         assert last is not None and last.error is not None and "BrokenProcessPool" in last.error
         assert pool.broken
         fresh = live.shared_pool()
         assert fresh is not pool
+        # the broken pool's surviving worker is ended too (left alive, it hung the test run at exit)
+        assert not any(worker.is_alive() for worker in workers)
         assert _wait(live.start_job(fresh, live.EnsembleCache(None), [parent], SEED, 2, QUICK)).runs(parent.name) == 2
     finally:
         live.shared_pool().close()

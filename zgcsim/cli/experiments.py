@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
-
-def _raise_interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+from zgcsim.cli.interrupts import sigterm_as_interrupt
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -39,17 +36,16 @@ def _experiment_locked(args: argparse.Namespace, experiment: object) -> int:
     workers = args.workers or default_workers()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"zgcsim experiment: {experiment.spec.name} on {where}; store {args.out}", file=sys.stderr)
-    # a batch system stops a job with SIGTERM: treat it like Ctrl-C, so the finished runs are written first
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        summary = run_experiment(
-            experiment,
-            Path(args.out),
-            workers=workers,
-            scheduler=args.scheduler,
-            chunk_runs=args.chunk,
-            progress=not args.quiet,
-        )
+        with sigterm_as_interrupt():  # a batch system's stop writes the finished runs first, like Ctrl-C
+            summary = run_experiment(
+                experiment,
+                Path(args.out),
+                workers=workers,
+                scheduler=args.scheduler,
+                chunk_runs=args.chunk,
+                progress=not args.quiet,
+            )
     except KeyboardInterrupt:
         print(
             f"zgcsim experiment: interrupted; finished runs are kept in {args.out}; rerun the same command to resume",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sys
 from pathlib import Path
+
+from zgcsim.cli.interrupts import sigterm_as_interrupt
 
 DEFAULT_BUDGET = 240
 DEFAULT_REPLICATES = 48
@@ -20,10 +21,6 @@ ESTIMATE = (
     "The defaults (the full budget: 240 trials of 48 replicates, about 13 000 runs with the re-runs) take about "
     "40 minutes on 2 idle cores at today's 0.37 s per full-scale run; time grows with budget x replicates."
 )
-
-
-def _raise_interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def population_for(budget: int, population: int | None) -> int:
@@ -103,11 +100,16 @@ def _optimise_locked(args: argparse.Namespace, spec: object, out: Path) -> int:
         f"{', target ' + spec.target if spec.target else ''}) on {where}",
         file=sys.stderr,
     )
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        result = run_search(
-            spec, PlanObjective(spec.target), out, workers=workers, scheduler=args.scheduler, progress=not args.quiet
-        )
+        with sigterm_as_interrupt():  # a batch system's stop writes the finished runs first, like Ctrl-C
+            result = run_search(
+                spec,
+                PlanObjective(spec.target),
+                out,
+                workers=workers,
+                scheduler=args.scheduler,
+                progress=not args.quiet,
+            )
     except KeyboardInterrupt:
         print(
             f"zgcsim optimise: interrupted; finished runs are kept in {out}/store; rerun the same command to resume",

@@ -41,7 +41,7 @@ from zgcsim.inputs.discrepancy_file import resolve_discrepancy
 from zgcsim.inputs.scenario import Scenario, load_scenario, resolve_scenario
 from zgcsim.inputs.seeds import replicate_seed_number
 from zgcsim.running import atomic
-from zgcsim.running.executors import Workers, default_workers
+from zgcsim.running.executors import Workers, default_workers, end_pool
 from zgcsim.running.memory import release_run_memory, tune_worker_heap
 from zgcsim.running.runs import run_replicate
 
@@ -249,7 +249,7 @@ def shared_pool() -> LivePool:
     """The server's one live pool, started on first use (and again if a worker of the last one died)."""
     with _shared_lock:
         if "pool" in _shared and _shared["pool"].broken:
-            _shared.pop("pool").pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+            end_pool(_shared.pop("pool").pool)  # type: ignore[arg-type]
         if "pool" not in _shared:
             _shared["pool"] = LivePool()
         return _shared["pool"]

@@ -50,6 +50,24 @@ def _exit_with_parent(parent_pid: int, interval_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="zgcsim-parent-watch", daemon=True).start()
 
 
+def end_pool(pool: ProcessPoolExecutor, wait: bool = False) -> None:
+    """Shut a local pool down (waiting for running tasks if ``wait``) and make sure none of its workers is left.
+
+    Use it for a pool that lost a worker, too. The pool's own clean-up normally ends its workers, but on Python
+    3.11 it stops half-way when one of a broken pool's futures was cancelled meanwhile (``terminate_broken`` raises
+    ``InvalidStateError`` on the cancelled future before it terminates the workers). A survivor then blocks for
+    ever sending its last result to a pipe nobody reads, and this process hangs at exit joining it. So survivors
+    are terminated here (``_processes`` is the pool's private table of its workers; there is no public one).
+    """
+    survivors = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=wait, cancel_futures=True)
+    for process in survivors:
+        if process.is_alive():
+            process.terminate()
+    for process in survivors:
+        process.join(timeout=5)
+
+
 def _start_worker(parent_pid: int) -> None:
     """Pool-worker initializer: end with the parent (``_exit_with_parent``) and tune the heap for runs."""
     _exit_with_parent(parent_pid)
@@ -111,7 +129,7 @@ class Workers:
             file=sys.stderr,
             flush=True,
         )
-        self.pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+        end_pool(self.pool)  # type: ignore[arg-type]
         self.pool = self._local_pool()
 
     def _connect(self, scheduler: str) -> None:
@@ -197,7 +215,7 @@ class Workers:
     def close(self) -> None:
         """Stop the workers (a Dask cluster keeps running; only our client disconnects)."""
         if isinstance(self.pool, ProcessPoolExecutor):
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            end_pool(self.pool, wait=True)
         if self.client is not None:
             self.pool.shutdown(wait=False)  # type: ignore[union-attr]
             self.client.close()
