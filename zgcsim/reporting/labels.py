@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zgcsim.inputs.levers import BY_NAME as LEVERS_BY_NAME
+from zgcsim.inputs.parks import AREA_INPUTS, area_range
 
 TEXT: dict[str, dict[str, str]] = {
     # charts (reporting/charts.py)
@@ -252,6 +253,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "col_park": {"zh": "园区", "en": "park"},
     "col_district": {"zh": "所在区", "en": "district"},
+    "col_area_basis": {"zh": "规划面积依据（平方公里）", "en": "planned area basis (km²)"},
+    "area_sourced": {"zh": "有来源", "en": "sourced"},
+    "area_ours": {"zh": "自设，{low}-{high}", "en": "ours, {low}-{high}"},
     "col_change": {"zh": "{scen}：地均总收入变化", "en": "{scen}: change in revenue per km²"},
     "park_card": {"zh": "分园查看", "en": "One park"},
     "park_pick": {"zh": "园区", "en": "Park"},
@@ -531,6 +535,8 @@ PARK_NAMES = {
     "miyun": {"zh": "密云园", "en": "Miyun"},
     "yanqing": {"zh": "延庆园", "en": "Yanqing"},
 }
+# the drawn planned areas of the unsourced parks (uncertain inputs) by their park's name
+PARAMETER_NAMES_ZH.update({name: f"{PARK_NAMES[key]['zh']}规划面积" for key, name in AREA_INPUTS.items()})
 PARK_DISTRICTS = {
     "haidian": "海淀区",
     "changping": "昌平区",
@@ -572,6 +578,14 @@ def district_name(key: str, lang: str) -> str:
     if lang == "zh":
         return PARK_DISTRICTS.get(key, "")
     return PARK_NAMES.get(key, {}).get("en", key).split("-")[0]
+
+
+def area_basis(key: str, lang: str) -> str:
+    """Where a park's planned area comes from: "sourced", or "ours, 160-200" with the drawn input's range (km²)."""
+    found = area_range(key)
+    if found is None:
+        return t("area_sourced", lang)
+    return t("area_ours", lang, low=f"{found[0]:g}", high=f"{found[1]:g}")
 
 
 def park_indicator(key: str, lang: str) -> tuple[str, str]:
