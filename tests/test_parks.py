@@ -193,6 +193,32 @@ def test_congestion_is_zero_below_capacity_grows_above_it_and_renewal_lowers_it(
     assert space.drag[0] < space.drag[1]
 
 
+def test_before_2018_land_keeps_pace_with_employees_so_a_spin_up_has_no_drag_and_no_moves():
+    n = len(PARK_KEYS)
+    firms, p = _space([1000.0] * n, 0.95)
+    levers, park_levers = _levers(land_renewal=np.zeros(n))
+    space = ParkSpace(firms, p, levers, park_levers)
+    firms.employees *= 1.6  # a 2013 population grown to 2017: 0.95 x 1.6 would be well above capacity
+    space.start_year(firms, levers, park_levers, p, past_origin=False, land_binds=False)
+    assert (space.drag == 0).all() and space.use == pytest.approx(0.95)
+    space.start_year(firms, levers, park_levers, p, past_origin=False, land_binds=True)
+    assert (space.drag == 0).all()  # the capacity set before 2018 carries on; only later growth crowds it
+    firms.employees *= 1.6
+    space.start_year(firms, levers, park_levers, p, past_origin=False, land_binds=True)
+    assert (space.drag > 0).all()
+
+
+def test_a_spin_up_from_2013_relocates_no_firm_before_2018():
+    from zgcsim.calibration.spinup import SMALL_SPINUP
+    from zgcsim.inputs.seeds import replicate_seed
+    from zgcsim.model.park import ParkModel
+
+    scenario = resolve_scenario("no_new_policy")
+    model = ParkModel(scenario, replicate_seed(3, 0), dict(SMALL_SPINUP), start_year=2013, end_year=2019)
+    model.run()
+    assert min(model.relocations) == 2018  # the relocation stage runs from 2018 only
+
+
 def test_the_central_parks_lose_capacity_after_the_origin_as_strongly_as_the_headcount_regime():
     n = len(PARK_KEYS)
     firms, p = _space([1000.0] * n, 0.9)

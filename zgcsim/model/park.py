@@ -240,7 +240,7 @@ class ParkModel(mesa.Model):
         1. Structure and policy: after the origin year (Q1), the after-origin parameters and the year's common
            demand shocks (model/structure.py); levers in force at mid-quarter; events (demand shocks, export
            controls); TTO funding and set-up; yearly (Q1) each park's land capacity, land use and congestion
-           (model/parks.py) and the global-list cut-off.
+           (model/parks.py; land binds from 2018) and the global-list cut-off.
         2. Year start (Q1): reset the year's accumulators.
         3. Universities and institutes research: disclosures, licences to firms, spin-offs.
         4. Entry: de novo start-ups, spin-offs, returnee founders, incubator graduates; each settles in a park.
@@ -252,8 +252,8 @@ class ParkModel(mesa.Model):
            year's fiscal cost of the levers relative to the 2017 rules (Q4).
         10. Exits of firms; funds update their exit expectations (Q4).
         11. Statistics (Q4): the year's indicators and the parks' table; exited firms are dropped.
-        12. Relocation (Q4): firms of parks above capacity move within the zone, to a partner park or out of the
-            statistics (model/relocation.py).
+        12. Relocation (Q4, from 2018): firms of parks above capacity move within the zone, to a partner park or
+            out of the statistics (model/relocation.py).
 
         Each stage draws only from its own named streams (``STAGE_STREAMS``).
         """
@@ -300,7 +300,10 @@ class ParkModel(mesa.Model):
         # quarterly, so funding dated within a year acts that year
         review_ttos(self.institutions, self.params, self.levers["tto_subsidy"], self.streams["tto"])
         if self.quarter == 1:
-            self.space.start_year(f, self.levers, self.park_levers, self.params, self.year > self.origin_year)
+            land_binds = self.year >= FIRST_PROJECTED_YEAR  # no land constraint in a spin-up's pre-2018 years
+            self.space.start_year(
+                f, self.levers, self.park_levers, self.params, self.year > self.origin_year, land_binds
+            )
             growth = GI1000_GROWTH_2018 if self.year == FIRST_PROJECTED_YEAR else self.params["gi1000_cutoff_growth"]
             self.gi1000_cutoff_usd_m *= 1 + growth
         ctx.platform_boost = platforms.platform_boost(f, self.params)
@@ -397,8 +400,8 @@ class ParkModel(mesa.Model):
             self.release()
 
     def _relocation(self) -> None:
-        """Stage 12 (Q4): firms outgrowing their park's capacity move (stream ``relocation``)."""
-        if self.quarter == 4 and self.running:
+        """Stage 12 (Q4, from 2018): firms outgrowing their park's capacity move (stream ``relocation``)."""
+        if self.quarter == 4 and self.running and self.year >= FIRST_PROJECTED_YEAR:
             moves = relocation.relocate(
                 self.firms, self.space, self.park_levers, self.params, self.streams["relocation"]
             )

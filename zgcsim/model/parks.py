@@ -179,12 +179,23 @@ class ParkSpace:
         park_levers: Mapping[str, np.ndarray],
         p: Mapping[str, float],
         past_origin: bool,
+        land_binds: bool = True,
     ) -> None:
         """Yearly (first quarter): capacity, land use and the congestion drag.
 
         Renewal and area changes move capacity; after the origin the central parks' capacity falls with the
-        master plan's cap.
+        master plan's cap. Before ``land_binds`` (the years before 2018, which only a spin-up from an earlier
+        population runs) capacity keeps pace with each park's employees, so land use stays at its start value and
+        there is no drag: the drawn land use is that of the end of 2017 and no earlier per-park land figure
+        exists, and the zone doubled its approved area (233 to 488 km²) at the end of 2012, so land is not taken
+        to have held growth back in 2013-2017 (ours). Without this, a 2013 population started at the 2017 land use
+        crowded its parks by 2017, and the calibration's spin-up under-grew revenue and employment.
         """
+        if not land_binds:
+            self.capacity = np.maximum(employees_by_park(firms), 1.0) / self.use_start
+            self.update_use(firms)
+            self.drag = np.zeros(N_PARKS)
+            return
         # renewal above the 2017 rate counts land_renewal_effect of itself (1 up to the origin)
         renewal = RENEWAL_2017 + p["land_renewal_effect"] * (park_levers["land_renewal"] - RENEWAL_2017)
         self.capacity *= 1.0 + p["renewal_capacity_multiplier"] * renewal

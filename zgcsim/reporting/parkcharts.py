@@ -189,11 +189,11 @@ def parks_map(
     level = by_park["level"].astype(float)
     level_norm = _level_norm(level.to_numpy())
     level_bar = t("parks_map_level_bar", lang)
-    if scenario is None:
-        fig.suptitle(t("parks_map_title_one", lang, year=year, ref=ref_label), fontweight="bold", fontsize=11)
+
+    def level_panel(box: tuple[float, float, float, float]) -> None:  # the 2022 level, alone or left of the change
         _map_panel(
             fig,
-            (0.2, 0.17, 0.6, 0.73),
+            box,
             districts,
             level.to_dict(),
             plt_cmap(LEVEL_CMAP),
@@ -203,22 +203,15 @@ def parks_map(
             t("parks_map_level", lang, year=year),
             level_bar,
         )
+
+    if scenario is None:
+        fig.suptitle(t("parks_map_title_one", lang, year=year, ref=ref_label), fontweight="bold", fontsize=11)
+        level_panel((0.2, 0.17, 0.6, 0.73))
     else:
         scen_label = scenario_label(scenario, lang, titles)
         title = t("parks_map_title", lang, year=year, ref=ref_label, scen=scen_label)
         fig.suptitle(wrap(title, 110), fontweight="bold", fontsize=11)
-        _map_panel(
-            fig,
-            (0.02, 0.17, 0.46, 0.73),
-            districts,
-            level.to_dict(),
-            plt_cmap(LEVEL_CMAP),
-            level_norm,
-            lang,
-            format_value,
-            t("parks_map_level", lang, year=year),
-            level_bar,
-        )
+        level_panel((0.02, 0.17, 0.46, 0.73))
         change = by_park["change_pct"].astype(float)
         _map_panel(
             fig,
