@@ -13,6 +13,7 @@ from zgcsim.inputs.scenario import load_scenario, resolve_scenario
 from zgcsim.model.parks import PARK_INDICATORS, ParkSpace, planned_areas, zone_levers
 from zgcsim.model.relocation import relocate
 from zgcsim.running.runs import run_replicate
+from zgcsim.running.variance import input_component
 
 from conftest import make_firms
 
@@ -116,6 +117,7 @@ def test_eight_areas_are_sourced_and_the_other_eight_are_uncertain_inputs_with_t
     for name in AREA_INPUTS.values():
         assert BY_NAME[name].kind == "uncertain" and BY_NAME[name].unit == "km²"
         assert BY_NAME[name].source.startswith("ours, bounded by") and "488" in BY_NAME[name].source
+        assert input_component(name) == "park_areas"  # a group of its own in the variance decomposition
     # the file's central value of an unsourced park is its range midpoint, rescaled with the others to 488 km²
     assert planned_areas(defaults()) == pytest.approx(AREAS_KM2, abs=0.005)
 

@@ -96,6 +96,7 @@ TEXT: dict[str, dict[str, str]] = {
     "component_policy_effects": {"zh": "政策效果大小", "en": "size of policy effects"},
     "component_concept_factors": {"zh": "统计口径", "en": "indicator concept"},
     "component_unit_costs": {"zh": "财政单位成本", "en": "fiscal unit costs"},
+    "component_park_areas": {"zh": "分园规划面积（未知部分）", "en": "parks' planned areas (unsourced)"},
     "component_discrepancy": {"zh": "模型偏差（回测估计）", "en": "model discrepancy (from hindcasts)"},
     "component_chance_and_interactions": {"zh": "随机性与交互作用", "en": "chance and interactions"},
     "reading_title": {"zh": "如何理解达成概率", "en": "What the probabilities mean"},
