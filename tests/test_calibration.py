@@ -188,3 +188,14 @@ def test_replicates_draw_ensemble_members_by_their_weights(tmp_path):
     draws = np.array([cal.values_for(7, r)["a"] for r in range(2000)])
     assert 0.87 < np.mean(draws == 1.0) < 0.93  # 0.9, binomial s.d. 0.007
     assert [cal.values_for(7, r) for r in range(5)] == [cal.values_for(7, r) for r in range(5)]
+
+
+def test_a_checkpoint_of_another_model_version_is_not_reused(monkeypatch):
+    from zgcsim.calibration.search import Settings
+    from zgcsim.experiments import store
+
+    settings, moments = Settings(seed=1, replicates=3, optimiser_evaluations=10, sampler_steps=4), load_moments()
+    before = settings.fingerprint(moments)
+    assert settings.fingerprint(moments) == before  # the same code: a killed calibration resumes
+    monkeypatch.setattr(store, "code_version", lambda: "an edited model")
+    assert settings.fingerprint(moments) != before  # an edited model starts afresh

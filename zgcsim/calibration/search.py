@@ -80,9 +80,16 @@ class Settings:
     extra: tuple[tuple[str, float], ...] = ()  # fixed values, e.g. a small population
 
     def fingerprint(self, moments: Sequence[Moment]) -> str:
-        """Hash of the settings, the calibrated parameters' ranges and the moments."""
+        """Hash of the settings, the calibrated parameters' ranges, the moments and the model's code version.
+
+        The code version (``experiments.store.code_version``: the model, its inputs and data) keeps a checkpoint
+        written by an older model from being replayed as if the current model had produced it.
+        """
+        from zgcsim.experiments.store import code_version
+
         payload = json.dumps(
             [
+                code_version(),
                 self.__dict__,
                 CALIBRATED,
                 [(BY_NAME[n].low, BY_NAME[n].high) for n in CALIBRATED],
