@@ -233,7 +233,8 @@ def test_land_renewal_set_park_by_park_is_priced_at_the_area_weighted_zone_rate(
     levers = fiscal.rules_2017()
     n = len(AREAS_KM2)
     same = {"land_renewal": np.full(n, 0.01), "park_area_change": np.ones(n)}
-    assert fiscal.priced_levers(levers, same)["land_renewal"] == 0.01  # exactly: 2017 settings cost exactly 0
+    # exactly: the 2017 settings cost exactly 0
+    assert fiscal.priced_levers(levers, same, AREAS_KM2)["land_renewal"] == 0.01
     one = {"land_renewal": np.where(np.arange(n) == 0, 0.05, 0.01), "park_area_change": np.ones(n)}
     share = AREAS_KM2[0] / AREAS_KM2.sum()
-    assert fiscal.priced_levers(levers, one)["land_renewal"] == pytest.approx(0.01 + 0.04 * share)
+    assert fiscal.priced_levers(levers, one, AREAS_KM2)["land_renewal"] == pytest.approx(0.01 + 0.04 * share)

@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 from zgcsim.errors import UserInputError
-from zgcsim.inputs.parameters import defaults
-from zgcsim.inputs.parks import CENTRAL, PARK_KEYS, PARKS, TOTAL_AREA_KM2
+from zgcsim.inputs.parameters import BY_NAME, defaults, draw_uncertain
+from zgcsim.inputs.parks import AREA_INPUTS, AREAS_KM2, CENTRAL, PARK_KEYS, PARKS, SOURCED, TOTAL_AREA_KM2, area_range
 from zgcsim.inputs.scenario import load_scenario, resolve_scenario
-from zgcsim.model.parks import PARK_INDICATORS, ParkSpace, zone_levers
+from zgcsim.model.parks import PARK_INDICATORS, ParkSpace, planned_areas, zone_levers
 from zgcsim.model.relocation import relocate
 from zgcsim.running.runs import run_replicate
+from zgcsim.running.variance import input_component
 
 from conftest import make_firms
 
@@ -84,6 +85,75 @@ def test_park_sums_equal_the_zone_totals_every_year(folder):
         assert (sums[park_key] / expected - 1).abs().max() < 1e-5  # in fact exactly, up to float32 rounding
     per_km2 = zone.xs("revenue_per_km2", level="indicator")["value"]
     assert ((sums["revenue"] / sums["area"]) / per_km2 - 1).abs().max() < 1e-5
+
+
+# ----- planned areas: eight sourced, eight drawn and rescaled to the approved 488 km² -----------------------------
+UNSOURCED_RANGES = {
+    "haidian": (160, 200),
+    "changping": (40, 60),
+    "daxing_yizhuang": (60, 90),
+    "tongzhou": (20, 40),
+    "shijingshan": (8, 16),
+    "huairou": (6, 15),
+    "miyun": (5, 14),
+    "yanqing": (3, 8),
+}
+
+
+def test_eight_areas_are_sourced_and_the_other_eight_are_uncertain_inputs_with_their_ranges():
+    sourced = {p.key: p.area_km2 for p in PARKS if p.area_basis == "sourced"}
+    assert sourced == {
+        "shunyi": 12.08,
+        "fangshan": 15.73,
+        "dongcheng": 5.35,
+        "xicheng": 10.0,
+        "chaoyang": 26.1,
+        "fengtai": 17.63,
+        "mentougou": 1.89,
+        "pinggu": 5.08,
+    }
+    assert sum(sourced.values()) == pytest.approx(93.86)
+    assert {key: area_range(key) for key in AREA_INPUTS} == UNSOURCED_RANGES
+    for name in AREA_INPUTS.values():
+        assert BY_NAME[name].kind == "uncertain" and BY_NAME[name].unit == "km²"
+        assert BY_NAME[name].source.startswith("ours, bounded by") and "488" in BY_NAME[name].source
+        assert input_component(name) == "park_areas"  # a group of its own in the variance decomposition
+    # the file's central value of an unsourced park is its range midpoint, rescaled with the others to 488 km²
+    assert planned_areas(defaults()) == pytest.approx(AREAS_KM2, abs=0.005)
+
+
+def test_the_area_inputs_are_drawn_last_so_they_leave_every_other_draw_unchanged():
+    assert list(draw_uncertain(np.random.default_rng(0)))[-len(AREA_INPUTS) :] == list(AREA_INPUTS.values())
+
+
+def test_drawn_areas_lie_in_their_ranges_keep_the_sourced_ones_and_sum_to_488_km2():
+    draws = [draw_uncertain(np.random.default_rng(seed)) for seed in range(50)]
+    areas = np.array([planned_areas(defaults() | d) for d in draws])
+    assert np.allclose(areas.sum(axis=1), 488.0, rtol=0, atol=1e-9)
+    assert (areas[:, SOURCED] == AREAS_KM2[SOURCED]).all()
+    for key, name in AREA_INPUTS.items():
+        low, high = UNSOURCED_RANGES[key]
+        values = np.array([d[name] for d in draws])
+        assert ((values >= low) & (values <= high)).all() and len(set(values)) == len(draws)
+    assert len({tuple(row) for row in areas}) == len(draws)
+
+
+def test_every_run_uses_its_drawn_areas_rescaled_to_488_km2(folder):
+    parks = pd.read_parquet(folder / "parks.parquet")
+    drawn = pd.read_parquet(folder / "uncertain_inputs.parquet")
+    start = parks[(parks["indicator"] == "area") & (parks["year"] == 2017)]
+    area = start.pivot_table(index=["scenario", "replicate"], columns="park", values="value")
+    inputs = drawn.pivot_table(index=["scenario", "replicate"], columns="input", values="value")
+    assert set(AREA_INPUTS.values()) <= set(inputs.columns)
+    assert np.allclose(area.sum(axis=1), 488.0)
+    for key, sourced_area in zip(PARK_KEYS, AREAS_KM2, strict=True):
+        if key not in AREA_INPUTS:  # sourced: never drawn, the file's value in every run
+            assert np.allclose(area[key], sourced_area)
+    names = list(AREA_INPUTS.values())
+    raw = inputs.loc[area.index, names]
+    expected = raw.to_numpy() * (488.0 - 93.86) / raw.to_numpy().sum(axis=1, keepdims=True)
+    assert np.allclose(area[list(AREA_INPUTS)].to_numpy(), expected)
+    assert area["haidian"].nunique() == len(set(area.index.get_level_values("replicate")))  # runs differ
 
 
 # ----- land, entry and relocation, on hand-built parks ------------------------------------------------------------

@@ -153,6 +153,9 @@ def test_brief_section_lists_every_park_with_its_change(lang, parks_results):
     assert len(rows) == 16 and len(section.maps) == 1
     assert [r[0] for r in rows] == [v[lang] for v in PARK_NAMES.values()]
     assert rows[3][1] == ("大兴区" if lang == "zh" else "Daxing")  # 大兴-亦庄园 is counted in Daxing
+    # the planned area's basis: sourced, or ours with the range every run draws it from
+    assert rows[0][2] == ("自设，160-200" if lang == "zh" else "ours, 160-200")  # haidian
+    assert rows[2][2] == ("有来源" if lang == "zh" else "sourced")  # shunyi
     assert all(len(r) == len(header) for r in rows)
     assert rows[0][-1].startswith("0 ")  # haidian: no change under action_plan
     assert rows[-1][-1].startswith("+")

@@ -39,7 +39,8 @@ class Parameter:
     kind: Kind
     source: str
     description: str
-    group: str = ""  # for uncertain inputs beyond the baselines: structural, policy_effect, common_shock, concept
+    # for uncertain inputs beyond the baselines: structural, policy_effect, common_shock, concept, unit_cost, park_area
+    group: str = ""
 
 
 def _load() -> tuple[Parameter, ...]:

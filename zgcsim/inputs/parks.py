@@ -2,9 +2,13 @@
 
 The 2012 State Council approval of the adjusted layout (国函〔2012〕168号) gave the zone 488 km² in 16 sub-parks.
 Each row of ``data/parks.csv`` says whether its area is sourced or ours (and why), and where its main
-industries come from. No published table of the parks' 2017 shares of firms, revenue and employees was
-retrieved, so the shares in the file are our central values; every replicate draws the shares it uses around
-them (Dirichlet, concentration ``park_share_concentration``, parameters.toml).
+industries come from. Eight planned areas are sourced (93.86 km² in all); the other eight are uncertain inputs
+(``AREA_INPUTS``: ``park_area_<key>_2017`` in parameters.toml, with their ranges), drawn every replicate and
+rescaled together so the 16 sum to 488 km² (``model.parks.planned_areas``). For those eight the file's
+``area_km2`` is a central value: the range midpoints rescaled the same way, used where there is no draw.
+No published table of the parks' 2017 shares of firms, revenue and employees was retrieved, so the shares in
+the file are our central values; every replicate draws the shares it uses around them (Dirichlet, concentration
+``park_share_concentration_2017``, parameters.toml).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from importlib import resources
 
 import numpy as np
 
+from zgcsim.inputs.parameters import BY_NAME as PARAMETERS
 from zgcsim.inputs.sectors import SECTOR_KEYS
 
 
@@ -27,8 +32,8 @@ class Park:
     name_en: str
     district_zh: str
     central: bool  # in one of the six central districts the 2017 master plan caps
-    area_km2: float  # planned area (2012 layout)
-    area_basis: str  # "sourced" or "ours"
+    area_km2: float  # planned area (2012 layout); for an unsourced one its central value
+    area_basis: str  # "sourced" or "ours" (then drawn: AREA_INPUTS)
     area_source: str
     revenue_share: float  # central value of the 2017 share of zone revenue (ours)
     firm_share: float  # central value of the 2017 share of the zone's firms (ours)
@@ -71,6 +76,16 @@ PARK_INDEX: dict[str, int] = {key: i for i, key in enumerate(PARK_KEYS)}
 AREAS_KM2 = np.array([p.area_km2 for p in PARKS])
 CENTRAL = np.array([p.central for p in PARKS])
 TOTAL_AREA_KM2 = float(AREAS_KM2.sum())  # 488 km², the approved total
+# the uncertain input (parameters.toml) that gives each unsourced park's planned area, in park order
+AREA_INPUTS: dict[str, str] = {p.key: f"park_area_{p.key}_2017" for p in PARKS if p.area_basis != "sourced"}
+SOURCED = np.array([p.area_basis == "sourced" for p in PARKS])
+SOURCED_AREA_KM2 = float(AREAS_KM2[SOURCED].sum())  # 93.86 km²
+
+
+def area_range(key: str) -> tuple[float, float] | None:
+    """The stated range (km²) of an unsourced park's planned area, or None for a sourced one."""
+    name = AREA_INPUTS.get(key)
+    return None if name is None else (PARAMETERS[name].low, PARAMETERS[name].high)
 
 
 def industry_matrix() -> np.ndarray:

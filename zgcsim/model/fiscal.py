@@ -97,16 +97,19 @@ class ZoneYear:
     new_standards: int
 
 
-def priced_levers(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]) -> dict[str, float]:
+def priced_levers(
+    levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray], planned: np.ndarray
+) -> dict[str, float]:
     """The quarter's levers as the costs read them: a land-renewal rate set park by park becomes the zone's rate.
 
-    The zone's rate is the parks' rates weighted by their areas (floor space taken to follow land area: ours);
-    when every park has the zone's rate it is that rate exactly (so the 2017 settings still cost exactly 0).
+    The zone's rate is the parks' rates weighted by their areas (floor space taken to follow land area: ours),
+    from the run's planned areas ``planned`` (``parks.planned_areas``: sourced or drawn); when every park has the
+    zone's rate it is that rate exactly (so the 2017 settings still cost exactly 0).
     """
     rates = np.asarray(park_levers["land_renewal"], float)
     if (rates == levers["land_renewal"]).all():
         return dict(levers)
-    area = park_areas(levers, park_levers)
+    area = park_areas(levers, park_levers, planned)
     return {**levers, "land_renewal": float((rates * area).sum() / area.sum())}
 
 

@@ -226,7 +226,7 @@ class ParkModel(mesa.Model):
     @property
     def area_km2(self) -> float:
         """The zone's area: the sum of the parks' areas (``park_area`` scaled by the parks' area changes)."""
-        return parks.zone_area(self.levers, self.park_levers)
+        return parks.zone_area(self.levers, self.park_levers, self.space.planned)
 
     def firm(self, uid: int) -> FirmView:
         """Return one firm as an agent-like view of its state."""
@@ -291,7 +291,7 @@ class ParkModel(mesa.Model):
         self.levers = self.policy_scenario.levers_on(middle)
         self.park_levers = self.policy_scenario.park_levers_on(middle)
         self.levers.update(parks.zone_levers(self.park_levers, self.policy_scenario.park_lever_changes))
-        priced = fiscal.priced_levers(self.levers, self.park_levers)  # what the year's costs read
+        priced = fiscal.priced_levers(self.levers, self.park_levers, self.space.planned)  # what the year's costs read
         self.year_levers = [*(self.year_levers if self.quarter > 1 else []), priced]
         ctx = self._context()
         ctx.demand_shock = events.demand_shock(self.policy_scenario.events, self.step_index, self.start_year)

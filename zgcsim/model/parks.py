@@ -15,7 +15,16 @@ from collections.abc import Mapping
 import numpy as np
 
 from zgcsim.inputs.levers import BY_NAME as LEVERS
-from zgcsim.inputs.parks import AREAS_KM2, CENTRAL, PARKS, TOTAL_AREA_KM2, industry_matrix
+from zgcsim.inputs.parks import (
+    AREA_INPUTS,
+    AREAS_KM2,
+    CENTRAL,
+    PARKS,
+    SOURCED,
+    SOURCED_AREA_KM2,
+    TOTAL_AREA_KM2,
+    industry_matrix,
+)
 from zgcsim.model.entry import INCUBATOR
 from zgcsim.model.firms import FirmTable
 
@@ -94,18 +103,32 @@ def assign_start(firms: FirmTable, p: Mapping[str, float], rng: np.random.Genera
     return shares
 
 
-def park_areas(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]) -> np.ndarray:
+def planned_areas(p: Mapping[str, float]) -> np.ndarray:
+    """The run's 2012 planned area of each park, km²: the sourced ones from data/parks.csv, the others drawn.
+
+    The eight unsourced parks take their drawn uncertain inputs (``park_area_<key>_2017``, each uniform on its
+    stated range) rescaled together so that they share what the sourced parks leave of the approved total
+    (488 - 93.86 = 394.14 km²): the 16 parks always sum to 488 km². Without a draw (a model that starts before
+    2017) the central values give the file's ``area_km2``.
+    """
+    areas = AREAS_KM2.copy()
+    drawn = np.array([p[name] for name in AREA_INPUTS.values()])
+    areas[~SOURCED] = drawn * ((TOTAL_AREA_KM2 - SOURCED_AREA_KM2) / drawn.sum())
+    return areas
+
+
+def park_areas(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray], planned: np.ndarray) -> np.ndarray:
     """Each park's area in km².
 
-    Its 2012 planned area, scaled by ``park_area_change`` and by the zone's ``park_area`` over the approved
-    488 km². The zone's area is their sum.
+    Its planned area (``planned_areas``), scaled by ``park_area_change`` and by the zone's ``park_area`` over the
+    planned areas' sum (488 km²). The zone's area is their sum.
     """
-    return AREAS_KM2 * park_levers["park_area_change"] * (levers["park_area"] / TOTAL_AREA_KM2)
+    return planned * park_levers["park_area_change"] * (levers["park_area"] / planned.sum())
 
 
-def zone_area(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray]) -> float:
+def zone_area(levers: Mapping[str, float], park_levers: Mapping[str, np.ndarray], planned: np.ndarray) -> float:
     """The zone's area in km²: the sum of ``park_areas`` (``park_area`` itself while no park's area changes)."""
-    return levers["park_area"] * float((AREAS_KM2 * park_levers["park_area_change"]).sum()) / TOTAL_AREA_KM2
+    return levers["park_area"] * float((planned * park_levers["park_area_change"]).sum()) / float(planned.sum())
 
 
 def zone_levers(park_levers: Mapping[str, np.ndarray], set_by_park: Mapping[str, object]) -> dict[str, float]:
@@ -137,9 +160,13 @@ class ParkSpace:
         levers: Mapping[str, float],
         park_levers: Mapping[str, np.ndarray],
     ) -> None:
-        """Set the start year's capacity from the drawn 2017 land use of central and outer parks."""
+        """Set the start year's capacity from the drawn 2017 land use of central and outer parks.
+
+        ``planned`` holds the run's planned areas (``planned_areas``: sourced or drawn), which every area reads.
+        """
         use = np.where(CENTRAL, p["land_use_central_2017"], p["land_use_outer_2017"])
-        self.area = park_areas(levers, park_levers)
+        self.planned = planned_areas(p)
+        self.area = park_areas(levers, park_levers, self.planned)
         self.capacity = np.maximum(employees_by_park(firms), 1.0) / use
         self.use = use.copy()
         self.use_start = use.copy()
@@ -172,7 +199,7 @@ class ParkSpace:
         # renewal above the 2017 rate counts land_renewal_effect of itself (1 up to the origin)
         renewal = RENEWAL_2017 + p["land_renewal_effect"] * (park_levers["land_renewal"] - RENEWAL_2017)
         self.capacity *= 1.0 + p["renewal_capacity_multiplier"] * renewal
-        area = park_areas(levers, park_levers)
+        area = park_areas(levers, park_levers, self.planned)
         self.capacity *= area / self.area
         self.area = area
         if past_origin:  # the master plan's cap on the six central districts, as strong as the headcount regime

@@ -472,6 +472,7 @@ VARIANCE_COLOURS = {
     "policy_effects": "#31A354",
     "concept_factors": "#F7B6D2",
     "unit_costs": "#BCBD22",
+    "park_areas": "#8C6D31",
     "discrepancy": "#756BB1",
     "chance_and_interactions": "#D9D9D9",
 }

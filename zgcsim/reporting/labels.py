@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zgcsim.inputs.levers import BY_NAME as LEVERS_BY_NAME
+from zgcsim.inputs.parks import AREA_INPUTS, area_range
 
 TEXT: dict[str, dict[str, str]] = {
     # charts (reporting/charts.py)
@@ -95,6 +96,7 @@ TEXT: dict[str, dict[str, str]] = {
     "component_policy_effects": {"zh": "政策效果大小", "en": "size of policy effects"},
     "component_concept_factors": {"zh": "统计口径", "en": "indicator concept"},
     "component_unit_costs": {"zh": "财政单位成本", "en": "fiscal unit costs"},
+    "component_park_areas": {"zh": "分园规划面积（未知部分）", "en": "parks' planned areas (unsourced)"},
     "component_discrepancy": {"zh": "模型偏差（回测估计）", "en": "model discrepancy (from hindcasts)"},
     "component_chance_and_interactions": {"zh": "随机性与交互作用", "en": "chance and interactions"},
     "reading_title": {"zh": "如何理解达成概率", "en": "What the probabilities mean"},
@@ -252,6 +254,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "col_park": {"zh": "园区", "en": "park"},
     "col_district": {"zh": "所在区", "en": "district"},
+    "col_area_basis": {"zh": "规划面积依据（平方公里）", "en": "planned area basis (km²)"},
+    "area_sourced": {"zh": "有来源", "en": "sourced"},
+    "area_ours": {"zh": "自设，{low}-{high}", "en": "ours, {low}-{high}"},
     "col_change": {"zh": "{scen}：地均总收入变化", "en": "{scen}: change in revenue per km²"},
     "park_card": {"zh": "分园查看", "en": "One park"},
     "park_pick": {"zh": "园区", "en": "Park"},
@@ -531,6 +536,8 @@ PARK_NAMES = {
     "miyun": {"zh": "密云园", "en": "Miyun"},
     "yanqing": {"zh": "延庆园", "en": "Yanqing"},
 }
+# the drawn planned areas of the unsourced parks (uncertain inputs) by their park's name
+PARAMETER_NAMES_ZH.update({name: f"{PARK_NAMES[key]['zh']}规划面积" for key, name in AREA_INPUTS.items()})
 PARK_DISTRICTS = {
     "haidian": "海淀区",
     "changping": "昌平区",
@@ -572,6 +579,14 @@ def district_name(key: str, lang: str) -> str:
     if lang == "zh":
         return PARK_DISTRICTS.get(key, "")
     return PARK_NAMES.get(key, {}).get("en", key).split("-")[0]
+
+
+def area_basis(key: str, lang: str) -> str:
+    """Where a park's planned area comes from: "sourced", or "ours, 160-200" with the drawn input's range (km²)."""
+    found = area_range(key)
+    if found is None:
+        return t("area_sourced", lang)
+    return t("area_ours", lang, low=f"{found[0]:g}", high=f"{found[1]:g}")
 
 
 def park_indicator(key: str, lang: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from zgcsim.errors import UserInputError
 from zgcsim.reporting import inputs, parkcharts, parks
-from zgcsim.reporting.labels import district_name, park_indicator, park_name, t
+from zgcsim.reporting.labels import area_basis, district_name, park_indicator, park_name, t
 from zgcsim.reporting.style import format_value, scenario_label
 
 YEAR = 2022
@@ -34,7 +34,10 @@ def _header(indicator: str, lang: str) -> str:
 def park_table(
     frame: pd.DataFrame, reference: str, scenarios: list[str], lang: str, titles: dict[str, str] | None = None
 ) -> tuple[list[list[str]], list[float]]:
-    """The per-park table as text: park, district, the 2022 medians under ``reference``, each scenario's change.
+    """The per-park table as text: park, district, area basis, the 2022 medians, each scenario's change.
+
+    The area basis says whether the park's planned area is sourced or ours, with the range every run draws it
+    from; the medians are under ``reference``.
 
     Returns:
         The rows (header first, then one row per park in plan order) and relative column widths.
@@ -42,18 +45,19 @@ def park_table(
     body = parks.table_rows(frame, reference, scenarios, year=YEAR)
     indicators = [c for c in parks.TABLE_INDICATORS if c in body.columns]
     others = [s for s in scenarios if s != reference and s in body.columns]
-    header = [t("col_park", lang), t("col_district", lang), *(_header(k, lang) for k in indicators)]
+    header = [t("col_park", lang), t("col_district", lang), t("col_area_basis", lang)]
+    header += [_header(k, lang) for k in indicators]
     header += [t("col_change", lang, scen=scenario_label(s, lang, titles)) for s in others]
     rows = [header]
     for park, row in body.iterrows():
-        cells = [park_name(str(park), lang), district_name(str(park), lang)]
+        cells = [park_name(str(park), lang), district_name(str(park), lang), area_basis(str(park), lang)]
         cells += [format_value(float(row[k])) for k in indicators]
         for s in others:
             median, low, high = (float(row[f"{s}{x}"]) for x in ("", "_p05", "_p95"))
             sign = "+" if median > 0 else ""
             cells.append(f"{sign}{format_value(median)} ({format_value(low)} … {format_value(high)})")
         rows.append(cells)
-    widths = [1.1, 0.9] + [0.9] * len(indicators) + [1.6] * len(others)
+    widths = [1.1, 0.9, 1.0] + [0.9] * len(indicators) + [1.6] * len(others)
     return rows, widths
 
 

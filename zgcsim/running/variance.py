@@ -2,8 +2,10 @@
 
 Every run draws its inputs independently: the behavioural parameters (its calibration ensemble member), the
 unknown 2017 baselines, the structural inputs, the policy-effect multipliers, the common demand shocks, the
-concept factors, and, where the results carry it, a model-discrepancy path. The rest is chance (firm-level draws)
-and what no first-order term captures.
+concept factors, the fiscal unit costs, the drawn planned areas of the parks without a sourced one (a group of
+their own: they move the parks' figures, not the zone's, and would only dilute the baselines' share), and, where
+the results carry it, a model-discrepancy path. The rest is chance (firm-level draws) and what no first-order
+term captures.
 
 On the log of each indicator's 2022 value, per scenario (research/uncertainty.md section 1.6, law of total
 variance): the discrepancy share is the variance of log(value / model_value) over the variance of log(value)
@@ -28,6 +30,7 @@ COMPONENTS = (
     "policy_effects",
     "concept_factors",
     "unit_costs",
+    "park_areas",
     "discrepancy",
     "chance_and_interactions",
 )
@@ -37,6 +40,7 @@ _GROUP_COMPONENT = {
     "common_shock": "common_shocks",
     "concept": "concept_factors",
     "unit_cost": "unit_costs",
+    "park_area": "park_areas",
 }
 
 
