@@ -168,3 +168,22 @@ def test_decomposition_of_a_paired_difference_names_the_policy_effect():
     assert diff["policy_effects"] > 0.95
     level = out[(out["of"] == "value") & (out["scenario"] == "base")].set_index("component")["share"]
     assert level["structural_inputs"] > 0.95
+
+
+def test_overshooting_first_order_shares_are_rescaled_but_the_measured_discrepancy_share_stays():
+    from zgcsim.running.variance import COMPONENTS, _shares
+
+    rng = np.random.default_rng(1)
+    n = 300
+    x = rng.uniform(0, 1, n)
+    model = x + rng.normal(0, 0.01, n)
+    value = model + rng.normal(0, 0.3, n)  # a discrepancy of its own, measured as value minus model
+    drawn = pd.DataFrame({"headcount_regime": x, "employees_2017": x})  # two groups each "explain" all of it
+    groups = {c: [] for c in COMPONENTS} | {
+        "structural_inputs": ["headcount_regime"],
+        "baseline_inputs": ["employees_2017"],
+    }
+    shares = _shares(value, model, drawn, groups)
+    assert shares["discrepancy"] == pytest.approx((value - model).var() / value.var())
+    assert sum(shares[c] for c in shares if c != "variance") == pytest.approx(1.0)
+    assert shares["structural_inputs"] == pytest.approx(shares["baseline_inputs"])

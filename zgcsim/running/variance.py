@@ -78,12 +78,13 @@ def _shares(value: np.ndarray, model: np.ndarray, drawn: pd.DataFrame, groups: d
     shares["discrepancy"] = min(1.0, (value - model).var() / total)
     simulator = 1.0 - shares["discrepancy"]
     if model.var() > 0:
-        for component, names in groups.items():
-            if names:
-                shares[component] = simulator * _adjusted_r2(model, drawn[names].to_numpy(float))
-        explained = sum(shares[c] for c in COMPONENTS if c not in ("discrepancy", "chance_and_interactions"))
-        if explained > simulator:  # first-order shares estimated from few runs can overshoot: rescale
-            for c in groups:
+        first_order = [c for c in COMPONENTS if c not in ("discrepancy", "chance_and_interactions")]
+        for component in first_order:
+            if groups.get(component):
+                shares[component] = simulator * _adjusted_r2(model, drawn[groups[component]].to_numpy(float))
+        explained = sum(shares[c] for c in first_order)
+        if explained > simulator:  # first-order shares estimated from few runs can overshoot: rescale them
+            for c in first_order:  # (the discrepancy's share is measured directly and stays)
                 shares[c] *= simulator / explained
             explained = simulator
         shares["chance_and_interactions"] = simulator - explained
