@@ -15,11 +15,10 @@ DEFAULT_SEED = 20180101
 MAX_POPULATION = 24
 # The full budget: 240 trials x 48 replicates = 11 520 runs, plus the re-runs of the front and of the per-target
 # least-cost mixes on fresh replicates (up to about 30 mixes x 48 = 1 440 runs): about 13 000 full-scale runs,
-# which at today's 0.37 s per run (benchmarks/bench_model.py, idle machine) is about 40 minutes on 2 cores, and
-# 15-25 minutes once a run takes the 0.15 s of issue 15.
+# measured: 12 288 runs (front of 14 points and 10 least-cost rows re-run) in 2 805 s on this 2-core machine.
 ESTIMATE = (
-    "The defaults (the full budget: 240 trials of 48 replicates, about 13 000 runs with the re-runs) take about "
-    "40 minutes on 2 idle cores at today's 0.37 s per full-scale run; time grows with budget x replicates."
+    "The defaults (the full budget: 240 trials of 48 replicates, about 12 000-13 000 runs with the re-runs) took "
+    "47 minutes on a 2-core machine; time grows with budget x replicates."
 )
 
 

@@ -145,10 +145,15 @@ TEXT: dict[str, dict[str, str]] = {
     "pareto_recheck": {"zh": "新随机种子重估", "en": "re-estimated on fresh runs"},
     "pareto_note": {
         "zh": "每点为一个非劣政策组合（NSGA-II，每个组合{r}次模拟，所有组合共用相同随机数）；"
-        "标注其偏离2017年最多的政策杠杆。空心点：用{r}次新种子模拟重估，以免“赢家诅咒”高估。",
+        "编号见左上角列表，列出其偏离2017年最多的政策杠杆。空心点：用{r}次新种子模拟重估，以免“赢家诅咒”高估。",
         "en": "Each dot is a mix no other mix beats on both cost and targets (NSGA-II, {r} runs per mix, the same "
-        "random numbers for every mix), labelled with the levers it moves most from 2017. Open dots: re-estimated "
-        "on {r} fresh runs, so that the best of many noisy estimates does not look better than it is.",
+        "random numbers for every mix), numbered as in the key, which names the levers it moves most from 2017. "
+        "Open dots: re-estimated on {r} fresh runs, so that the best of many noisy estimates does not look better "
+        "than it is.",
+    },
+    "pareto_key": {
+        "zh": "组合   五年成本（亿元）| 可能达成的目标数（新种子重估）| 主要杠杆",
+        "en": "mix   five-year cost (100 million CNY) | targets likely (on fresh runs) | main levers",
     },
     "least_cost_x": {
         "zh": "使该目标达成概率≥0.8的最低五年财政成本（亿元）",

@@ -89,16 +89,26 @@ def pareto_chart(opt: Optimisation, lang: str) -> Figure:
                 x, again, s=90, facecolor="white", edgecolor=TARGET_COLOUR, zorder=3, label=t("pareto_recheck", lang)
             )
         ax.scatter(x, y, s=25, color=FRONT_COLOUR, zorder=4, label=t("pareto_search", lang))
+        # Points crowd where cost differs little, so each dot carries only its number; a key in the empty upper part
+        # of the plot (no mix makes most targets likely) gives each point's cost, count and main levers.
+        key = []
         for i, (_, row) in enumerate(front.iterrows()):
+            number = str(row["point"]).removeprefix("point_")
             ax.annotate(
-                f"{row['point']}: {main_levers(row, opt.levers, lang)}",
+                number,
                 (row["fiscal_cost"], row["targets_likely"]),
-                xytext=(6, 8 if i % 2 == 0 else -12),
+                xytext=(-3, 7 if i % 2 == 0 else -13),
                 textcoords="offset points",
                 fontsize=7,
             )
+            again = f" ({int(row['targets_likely_recheck'])})" if "targets_likely_recheck" in front else ""
+            levers = main_levers(row, opt.levers, lang, k=3)
+            key.append(
+                f"{row['point']}   {format_value(row['fiscal_cost'])} | {int(row['targets_likely'])}{again} | {levers}"
+            )
+        ax.text(0.01, 0.99, "\n".join([t("pareto_key", lang), *key]), transform=ax.transAxes, va="top", fontsize=7)
         span = max(float(x.max() - x.min()), abs(float(x.max())), 1.0)
-        ax.set_xlim(float(x.min()) - 0.05 * span, float(x.max()) + 0.35 * span)  # room for the last point's label
+        ax.set_xlim(float(x.min()) - 0.05 * span, float(x.max()) + 0.1 * span)
         ax.legend(loc="lower right")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(-0.5, 16.5)
