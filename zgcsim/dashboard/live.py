@@ -354,13 +354,15 @@ class LiveJob:
                 self.times.setdefault("first", time.time())
                 self.times["last"] = time.time()
                 self._rows[name][replicate] = (table, inputs)
-                self._version += 1
-                self._changed.notify_all()
                 complete = len(self._rows[name]) == self.replicates
                 finished = all(len(rows) == self.replicates for rows in self._rows.values())
         if error is None and complete:
             snapshot = self.snapshot()
             self.cache.put(self.keys[name], Ensemble(snapshot.tables[name], snapshot.inputs[name]))
+        if error is None:  # waiters learn of the result only now, so a finished job's ensembles are in the cache
+            with self._lock:
+                self._version += 1
+                self._changed.notify_all()
         if error is not None:
             self._stop_futures()
         if finished:
