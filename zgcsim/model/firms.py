@@ -168,9 +168,16 @@ class FirmTable:
         m = len(keep)
         if m == self._n:
             return
-        for name, column in self.columns.items():  # take copies overlapping input first: safe in place
-            np.take(column, keep, out=self._buffers[name][:m], mode="clip")
-        self._pending_buffer[:m] = np.take(self.pending, keep, axis=0)
+        capacity = len(self._pending_buffer)
+        # into fresh buffers of the same capacity (a take into its own input would first copy the input); their
+        # spare rows are left unset, as ``append`` writes every field of a row before the row is used
+        for name, column in self.columns.items():
+            buffer = np.empty(capacity, column.dtype)
+            np.take(column, keep, out=buffer[:m])
+            self._buffers[name] = buffer
+        pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        pending[:m] = np.take(self.pending, keep, axis=0)
+        self._pending_buffer = pending
         self._n = m
         self._refresh()
 
