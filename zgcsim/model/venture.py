@@ -18,7 +18,6 @@ from zgcsim.model.firms import FirmTable
 from zgcsim.model.listing import StockExchange, fastest_venue
 from zgcsim.model.population import round_size_factor
 
-
 IN_MANDATE = np.isin(np.arange(len(SECTORS)), MANDATE_SECTORS)  # by sector index: inside the guidance mandate
 
 
