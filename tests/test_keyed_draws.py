@@ -20,6 +20,18 @@ from zgcsim.model.talent import hire_talent
 
 from conftest import SMALL
 
+
+@pytest.fixture(scope="module")
+def fresh_model(no_new_policy):
+    """A full-scale model at the end of 2017 (not stepped), released with this module.
+
+    The session-wide fixture of the same name would outlive this module and fail test_determinism's check that
+    finished models do not pile up in memory whenever this module runs first.
+    """
+    model = ParkModel(no_new_policy, replicate_seed(11, 0))
+    yield model
+    model.release()
+
 STAGES = {
     "growth": lambda f, ctx, m: grow(f, ctx, np.zeros(len(f))),
     "knowledge": lambda f, ctx, m: produce_knowledge(f, ctx, m.knowledge_scale),

@@ -16,6 +16,7 @@ Cornish-Fisher quantile with ``scipy.special``'s distribution functions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -25,6 +26,17 @@ from zgcsim.inputs.seeds import KeyedStream
 
 SMALL_MEAN = 30  # an algorithmic switch, not a model number: below it counts are inverted by recursion
 VALUES_BLOCK = 16  # values per firm drawn as a block over the uid space; a firm's further values come one by one
+FIRST_SPAN = 4  # algorithmic: the recursion's first span of counts; each later span is twice as long
+
+_scratch = threading.local()  # one reusable buffer per thread for the blocks over the uid space
+
+
+def _scratch_buffer(size: int) -> np.ndarray:
+    """A float64 buffer of ``size`` entries, reused from call to call (a fresh block would fault in its pages)."""
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _scratch.buffer = np.empty(size if buffer is None else max(size, len(buffer) * 5 // 4))
+    return buffer[:size]
 
 
 class FirmDraws:
@@ -38,10 +50,13 @@ class FirmDraws:
 
         The block's j-th entry is the j-th draw of a generator of its own, so it does not depend on the block's size.
         """
-        size = int(uids.max()) + 1 if len(uids) else 0
-        generator = self.stream.keyed(self.step, purpose)
-        block = getattr(generator, draw)(size if width == 1 else (size, width))
-        return block[uids]
+        if len(uids) == 0:
+            return np.empty((0,) if width == 1 else (0, width))
+        size = int(uids.max()) + 1
+        buffer = _scratch_buffer(size * width)
+        block = buffer if width == 1 else buffer.reshape(size, width)
+        getattr(self.stream.keyed(self.step, purpose), draw)(out=block)
+        return np.take(block, uids, axis=0)
 
     def uniform(self, purpose: str, uids: np.ndarray, width: int = 1) -> np.ndarray:
         """Uniforms on [0, 1) for the firms ``uids``: shape (n,), or (n, width) with ``width`` per firm."""
@@ -59,15 +74,12 @@ class FirmDraws:
         """Poisson counts with means ``mean`` (zero for a zero mean), by inversion of one uniform per firm."""
         mean = np.broadcast_to(np.asarray(mean, np.float64), uids.shape)
 
-        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
-            return mean[rows] / k
-
         def large(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
             m = mean[rows]
             guess = _cornish_fisher(m, np.sqrt(m), 1 / np.sqrt(np.maximum(m, 1e-300)), q)
             return _quantile(guess, q, lambda k, r: special.pdtr(k, m[r]))
 
-        return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, ratio, large)
+        return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, _poisson_ratios, (mean,), large)
 
     def binomial(self, purpose: str, uids: np.ndarray, trials: np.ndarray, p: np.ndarray | float) -> np.ndarray:
         """Binomial counts of ``trials`` with success probability ``p``, by inversion of one uniform per firm."""
@@ -77,9 +89,6 @@ class FirmDraws:
         certain = chance >= 1.0
         q = np.where(certain, 0.0, chance)
         odds = q / (1.0 - q)
-
-        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
-            return (n[rows] - k + 1) / k * odds[rows]
 
         def large(u: np.ndarray, rows: np.ndarray) -> np.ndarray:
             m, w, chance = n[rows] * q[rows], whole[rows], q[rows]
@@ -92,7 +101,7 @@ class FirmDraws:
             return _quantile(guess, u, cdf, top=n[rows])
 
         first = np.exp(n * np.log1p(-q))  # P(0) = (1 - q)^n
-        counts = _invert_counts(self.uniform(purpose, uids), first, n * q, ratio, large)
+        counts = _invert_counts(self.uniform(purpose, uids), first, n * q, _binomial_ratios, (n, odds), large)
         return np.where(certain, whole, np.minimum(counts, whole))
 
     def totals(
@@ -156,31 +165,58 @@ def _cornish_fisher(mean: np.ndarray, sd: np.ndarray, skew: np.ndarray, u: np.nd
     return mean + sd * (z + skew * (z * z - 1) / 6) - 0.5
 
 
+def _poisson_ratios(counts: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """P(k) / P(k - 1) of a Poisson law: a row per count k of ``counts`` (a column), a column per ``mean``."""
+    return mean / counts
+
+
+def _binomial_ratios(counts: np.ndarray, trials: np.ndarray, odds: np.ndarray) -> np.ndarray:
+    """P(k) / P(k - 1) of a binomial law: a row per count k of ``counts`` (a column), a column per firm.
+
+    A firm has ``trials`` trials with odds ``odds`` (p / (1 - p)).
+    """
+    return (trials - counts + 1) / counts * odds
+
+
 def _invert_counts(
     u: np.ndarray,
     first: np.ndarray,
     mean: np.ndarray,
-    ratio: Callable[[float, np.ndarray], np.ndarray],
+    ratios: Callable[..., np.ndarray],
+    params: tuple[np.ndarray, ...],
     large: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ``ratio(k, rows)``.
+    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ``ratios(k, *params)``.
 
-    The recursion runs over the rows whose mean is below ``SMALL_MEAN``, dropping each row once its count is
-    found; the rows of larger mean (and any the recursion has not settled far in the tail) go to ``large``.
+    The recursion runs over the rows whose mean is below ``SMALL_MEAN``, a span of counts at a time (each span
+    twice the last), dropping the rows whose count is found; the rows of larger mean (and any the recursion has not
+    settled far in the tail) go to ``large``. Within a span the terms and sums are running products and sums along
+    each row, so each is the same float as in the count-by-count recursion; since the sums never decrease, a row's
+    count is the number of its sums that fall short of u.
     """
     counts = np.zeros(len(u), np.int64)
     small = mean < SMALL_MEAN
     rows = np.flatnonzero(small & (u > first))
     term, total, left = first[rows], first[rows], u[rows]
-    k, limit = 0, int(4 * SMALL_MEAN) + 40
+    params = tuple(p[rows] for p in params)
+    short = np.ones(len(rows), np.int64)  # sums so far below u (P(0) is)
+    k, limit, span = 0, int(4 * SMALL_MEAN) + 40, FIRST_SPAN
     while len(rows) and k < limit:
-        k += 1
-        term = term * ratio(float(k), rows)
-        total = total + term
+        span = min(span, limit - k)
+        steps = ratios(np.arange(k + 1, k + span + 1, dtype=np.float64)[:, None], *params)  # (span, rows)
+        sums = np.empty_like(steps)
+        for j in range(span):  # P(k + j + 1) = P(k + j) ratio, and the sums
+            term = np.multiply(term, steps[j], out=steps[j])
+            total = np.add(total, term, out=sums[j])
+        short += np.count_nonzero(sums < left, axis=0)
         done = left <= total
-        counts[rows[done]] = k
-        keep = ~done
-        rows, term, total, left = rows[keep], term[keep], total[keep], left[keep]
+        if done.any():
+            counts[rows[done]] = short[done]
+            keep = ~done
+            rows, term, total, left, short = rows[keep], term[keep], total[keep], left[keep], short[keep]
+            params = tuple(p[keep] for p in params)
+        k += span
+        span *= 2
     rest = np.concatenate([rows, np.flatnonzero(~small)])
     if len(rest):
         counts[rest] = large(u[rest], rest)
