@@ -32,6 +32,7 @@ def fresh_model(no_new_policy):
     yield model
     model.release()
 
+
 STAGES = {
     "growth": lambda f, ctx, m: grow(f, ctx, np.zeros(len(f))),
     "knowledge": lambda f, ctx, m: produce_knowledge(f, ctx, m.knowledge_scale),
