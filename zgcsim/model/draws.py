@@ -27,6 +27,8 @@ from zgcsim.inputs.seeds import KeyedStream
 SMALL_MEAN = 30  # an algorithmic switch, not a model number: below it counts are inverted by recursion
 VALUES_BLOCK = 16  # values per firm drawn as a block over the uid space; a firm's further values come one by one
 FIRST_SPAN = 4  # algorithmic: the recursion's first span of counts; each later span is twice as long
+FEW_ROWS = 150  # algorithmic: below this many rows a span's running products take one numpy call
+ONE_GO = 2048  # algorithmic: when rows x counts left is at most this, the rest of the recursion is one span
 
 _scratch = threading.local()  # one reusable buffer per thread for the blocks over the uid space
 
@@ -116,22 +118,29 @@ class FirmDraws:
         sellers = np.flatnonzero(counts)
         if len(sellers) == 0:
             return out
-        width = VALUES_BLOCK
-        u = self.uniform(purpose, uids[sellers], width)
-        used = np.arange(width) < np.minimum(counts[sellers], width)[:, None]
-        out[sellers] = np.bincount(np.nonzero(used)[0], weights=value(u[used]), minlength=len(sellers))
-        many = sellers[counts[sellers] > width]
+        width, sold = VALUES_BLOCK, counts[sellers]
+        taken = np.clip(sold, 0, width)  # a firm's values from the block: entries uid * width + 0, 1, ...
+        seller_uids = uids[sellers]
+        size = int(seller_uids.max()) + 1
+        block = self.stream.keyed(self.step, purpose).random(out=_scratch_buffer(size * width))
+        firsts = np.cumsum(taken) - taken  # where each firm's values start among all the block's values taken
+        at = np.repeat(seller_uids * width - firsts, taken) + np.arange(int(firsts[-1] + taken[-1]))
+        owner = np.repeat(np.arange(len(sellers)), taken)
+        out[sellers] = np.bincount(owner, weights=value(np.take(block, at)), minlength=len(sellers))
+        many = np.flatnonzero(sold > width)
         if len(many):  # the largest sellers: each takes its further uniforms from its own stretch of one sequence
             generator = self.stream.keyed(self.step, purpose + "/more")
-            bits, position, stretch = generator.bit_generator, 0, 1 << 40  # far more draws than any firm's count
-            extra = counts[many] - width
-            parts = []
-            for uid, k in zip(uids[many].tolist(), extra.tolist(), strict=True):
-                bits.advance(uid * stretch - position)
-                parts.append(generator.random(k))
-                position = uid * stretch + k
-            values = value(np.concatenate(parts))
-            out[many] += np.add.reduceat(values, np.concatenate([[0], np.cumsum(extra)[:-1]]))
+            advance, draw = generator.bit_generator.advance, generator.random
+            extra = sold[many] - width
+            ends = np.cumsum(extra)
+            starts = ends - extra
+            uniforms = np.empty(int(ends[-1]))
+            position, stretch = 0, 1 << 40  # far more draws than any firm's count
+            for uid, start, end in zip(seller_uids[many].tolist(), starts.tolist(), ends.tolist(), strict=True):
+                advance(uid * stretch - position)
+                draw(out=uniforms[start:end])
+                position = uid * stretch + end - start
+            out[sellers[many]] += np.add.reduceat(value(uniforms), starts)
         return out
 
 
@@ -165,56 +174,75 @@ def _cornish_fisher(mean: np.ndarray, sd: np.ndarray, skew: np.ndarray, u: np.nd
     return mean + sd * (z + skew * (z * z - 1) / 6) - 0.5
 
 
-def _poisson_ratios(counts: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """P(k) / P(k - 1) of a Poisson law: a row per count k of ``counts`` (a column), a column per ``mean``."""
-    return mean / counts
+def _poisson_ratios(out: np.ndarray, counts: np.ndarray, mean: np.ndarray) -> None:
+    """Write P(k) / P(k - 1) of Poisson laws to ``out``: a row per count k of ``counts``, a column per ``mean``."""
+    np.divide(mean, counts, out=out)
 
 
-def _binomial_ratios(counts: np.ndarray, trials: np.ndarray, odds: np.ndarray) -> np.ndarray:
-    """P(k) / P(k - 1) of a binomial law: a row per count k of ``counts`` (a column), a column per firm.
+def _binomial_ratios(out: np.ndarray, counts: np.ndarray, trials: np.ndarray, odds: np.ndarray) -> None:
+    """Write P(k) / P(k - 1) of binomial laws to ``out``: a row per count k of ``counts``, a column per firm.
 
-    A firm has ``trials`` trials with odds ``odds`` (p / (1 - p)).
+    A firm has ``trials`` trials at odds ``odds`` (p / (1 - p)); in place, the same floats as
+    ``(trials - k + 1) / k * odds``.
     """
-    return (trials - counts + 1) / counts * odds
+    np.subtract(trials, counts, out=out)
+    out += 1
+    out /= counts
+    out *= odds
 
 
 def _invert_counts(
     u: np.ndarray,
     first: np.ndarray,
     mean: np.ndarray,
-    ratios: Callable[..., np.ndarray],
+    ratios: Callable[..., None],
     params: tuple[np.ndarray, ...],
     large: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ``ratios(k, *params)``.
+    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ratio.
 
+    ``ratios(out, k, *params)`` writes the ratios P(k) / P(k - 1) for a column of counts k and the rows' ``params``.
     The recursion runs over the rows whose mean is below ``SMALL_MEAN``, a span of counts at a time (each span
     twice the last), dropping the rows whose count is found; the rows of larger mean (and any the recursion has not
     settled far in the tail) go to ``large``. Within a span the terms and sums are running products and sums along
-    each row, so each is the same float as in the count-by-count recursion; since the sums never decrease, a row's
-    count is the number of its sums that fall short of u.
+    each row, multiplied and added in the same order as count by count, so each is the same float; since the sums
+    never decrease, a row's count is the number of its sums that fall short of u.
     """
     counts = np.zeros(len(u), np.int64)
     small = mean < SMALL_MEAN
     rows = np.flatnonzero(small & (u > first))
-    term, total, left = first[rows], first[rows], u[rows]
-    params = tuple(p[rows] for p in params)
+    state = np.empty((3 + len(params), len(rows)))  # per row: the last term, the last sum, u and the law's parameters
+    state[0] = state[1] = first[rows]
+    state[2] = u[rows]
+    for i, p in enumerate(params):
+        state[3 + i] = p[rows]
     short = np.ones(len(rows), np.int64)  # sums so far below u (P(0) is)
     k, limit, span = 0, int(4 * SMALL_MEAN) + 40, FIRST_SPAN
     while len(rows) and k < limit:
-        span = min(span, limit - k)
-        steps = ratios(np.arange(k + 1, k + span + 1, dtype=np.float64)[:, None], *params)  # (span, rows)
-        sums = np.empty_like(steps)
-        for j in range(span):  # P(k + j + 1) = P(k + j) ratio, and the sums
-            term = np.multiply(term, steps[j], out=steps[j])
-            total = np.add(total, term, out=sums[j])
-        short += np.count_nonzero(sums < left, axis=0)
-        done = left <= total
+        span = limit - k if len(rows) * (limit - k) <= ONE_GO else min(span, limit - k)
+        term, total, left = state[0], state[1], state[2]
+        terms = np.empty((span + 1, len(rows)))  # a row per count: P(k), P(k + 1), ..., P(k + span)
+        terms[0] = term
+        ratios(terms[1:], np.arange(k + 1, k + span + 1, dtype=np.float64)[:, None], *state[3:])
+        if len(rows) < FEW_ROWS:  # one call each, but numpy loops over the rows one by one
+            terms = np.multiply.accumulate(terms, axis=0)
+            state[0] = terms[-1]
+            terms[0] = total
+            sums = np.add.accumulate(terms, axis=0)
+        else:  # a call per count, each over all rows
+            sums = np.empty_like(terms)
+            sums[0] = total
+            for j in range(1, span + 1):
+                np.multiply(terms[j - 1], terms[j], out=terms[j])
+                np.add(sums[j - 1], terms[j], out=sums[j])
+            state[0] = terms[-1]
+        state[1] = sums[-1]
+        short += (sums[1:] < left).sum(axis=0)
+        done = left <= state[1]
         if done.any():
             counts[rows[done]] = short[done]
             keep = ~done
-            rows, term, total, left, short = rows[keep], term[keep], total[keep], left[keep], short[keep]
-            params = tuple(p[keep] for p in params)
+            rows, state, short = rows[keep], state[:, keep], short[keep]
         k += span
         span *= 2
     rest = np.concatenate([rows, np.flatnonzero(~small)])
