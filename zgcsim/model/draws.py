@@ -79,7 +79,7 @@ class FirmDraws:
         def large(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
             m = mean[rows]
             guess = _cornish_fisher(m, np.sqrt(m), 1 / np.sqrt(np.maximum(m, 1e-300)), q)
-            return _quantile(guess, q, lambda k, r: special.pdtr(k, m[r]))
+            return _quantile(guess, q, special.pdtr, (m,))
 
         return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, _poisson_ratios, (mean,), large)
 
@@ -97,10 +97,7 @@ class FirmDraws:
             sd = np.sqrt(m * (1 - chance))
             guess = _cornish_fisher(m, sd, (1 - 2 * chance) / np.maximum(sd, 1e-300), u)
 
-            def cdf(k: np.ndarray, r: np.ndarray) -> np.ndarray:
-                return special.bdtr(k.astype(np.int64), w[r], chance[r])
-
-            return _quantile(guess, u, cdf, top=n[rows])
+            return _quantile(guess, u, _binomial_cdf, (w, chance), top=n[rows])
 
         first = np.exp(n * np.log1p(-q))  # P(0) = (1 - q)^n
         counts = _invert_counts(self.uniform(purpose, uids), first, n * q, _binomial_ratios, (n, odds), large)
@@ -145,32 +142,40 @@ class FirmDraws:
 
 
 def _quantile(
-    guess: np.ndarray, u: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray], top: np.ndarray | None = None
+    guess: np.ndarray,
+    u: np.ndarray,
+    cdf: Callable[..., np.ndarray],
+    params: tuple[np.ndarray, ...],
+    top: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The smallest count k with ``cdf(k, rows) >= u``, searched from ``guess`` (a count near it) in unit steps.
+    """The smallest count k with ``cdf(k, *params) >= u``, searched from ``guess`` (a count near it) in unit steps.
 
-    ``cdf(k, rows)`` is the distribution function of rows ``rows`` at counts ``k``; ``top`` bounds the counts.
+    ``cdf(k, *params)`` is the distribution function at counts ``k`` of laws with parameters ``params`` (arrays
+    along ``u``); ``top`` bounds the counts.
     """
     k = np.maximum(np.floor(np.nan_to_num(guess, nan=0.0)), 0.0)
     if top is not None:
         k = np.minimum(k, top)
-    rows = np.arange(len(u))
+    rows = np.flatnonzero(cdf(k, *params) < u)
     while len(rows):  # step up until cdf(k) >= u
-        short = cdf(k[rows], rows) < u[rows]
-        rows = rows[short]
         k[rows] += 1
+        rows = rows[cdf(k[rows], *(p[rows] for p in params)) < u[rows]]
     rows = np.flatnonzero(k > 0)
     while len(rows):  # step down while cdf(k - 1) >= u still
-        lower = cdf(k[rows] - 1, rows) >= u[rows]
-        rows = rows[lower]
+        rows = rows[cdf(k[rows] - 1, *(p[rows] for p in params)) >= u[rows]]
         k[rows] -= 1
         rows = rows[k[rows] > 0]
     return k.astype(np.int64)
 
 
+def _binomial_cdf(k: np.ndarray, trials: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The binomial distribution function at counts ``k`` (floats holding integers)."""
+    return special.bdtr(k.astype(np.int64), trials, p)
+
+
 def _cornish_fisher(mean: np.ndarray, sd: np.ndarray, skew: np.ndarray, u: np.ndarray) -> np.ndarray:
     """A count near the u-quantile: the normal quantile with the Cornish-Fisher skewness term."""
-    z = special.ndtri(np.clip(u, 1e-300, None))
+    z = special.ndtri(np.maximum(u, 1e-300))
     return mean + sd * (z + skew * (z * z - 1) / 6) - 0.5
 
 
