@@ -332,3 +332,21 @@ def test_a_uniform_exactly_at_a_partial_sum_gives_the_reference_count(law):
     ratios = draws_module._poisson_ratios if law == "poisson" else draws_module._binomial_ratios
     expected = _reference_counts(u, first, mean, ratio, large)
     np.testing.assert_array_equal(draws_module._invert_counts(u, first, mean, ratios, params, large), expected)
+
+
+def test_keyed_generators_are_those_of_the_seed_sequence_keyed_by_stream_quarter_and_purpose():
+    """``KeyedStream.keyed`` hashes precomputed words; its generators must be numpy's for the full spawn key."""
+    import zlib
+
+    seeds = [replicate_seed(20180101, 0), replicate_seed(7, 123), np.random.SeedSequence(), np.random.SeedSequence(0)]
+    seeds += [
+        np.random.SeedSequence(2**70 + 5, spawn_key=(2**40, 0, 3)),
+        np.random.SeedSequence([1, 2], spawn_key=(4,)),
+    ]
+    for seed in seeds:
+        stream = KeyedStream(seed, "contracts")
+        for step in (0, 1, 19, 2**32 + 1):
+            for purpose in ("counts", "values/more", "", "专利"):
+                key = (*seed.spawn_key, zlib.crc32(b"contracts"), step, zlib.crc32(purpose.encode("utf-8")))
+                expected = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=key))
+                assert stream.keyed(step, purpose).bit_generator.state == expected.bit_generator.state
