@@ -221,7 +221,6 @@ def _invert_counts(
     state[2] = u[rows]
     for i, p in enumerate(params):
         state[3 + i] = p[rows]
-    short = np.ones(len(rows), np.int64)  # sums so far below u (P(0) is)
     k, limit, span = 0, int(4 * SMALL_MEAN) + 40, FIRST_SPAN
     while len(rows) and k < limit:
         span = limit - k if len(rows) * (limit - k) <= ONE_GO else min(span, limit - k)
@@ -242,12 +241,11 @@ def _invert_counts(
                 np.add(sums[j - 1], terms[j], out=sums[j])
             state[0] = terms[-1]
         state[1] = sums[-1]
-        short += (sums[1:] < left).sum(axis=0)
         done = left <= state[1]
-        if done.any():
-            counts[rows[done]] = short[done]
+        if done.any():  # their sums up to P(k) fell short of u: the count is k + 1 + those of this span that did too
+            counts[rows[done]] = (k + 1) + (sums[1:] < left).sum(axis=0)[done]
             keep = ~done
-            rows, state, short = rows[keep], state[:, keep], short[keep]
+            rows, state = rows[keep], state[:, keep]
         k += span
         span *= 2
     rest = np.concatenate([rows, np.flatnonzero(~small)])
