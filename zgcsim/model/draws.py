@@ -30,6 +30,7 @@ FIRST_SPAN = 4  # algorithmic: the recursion's first span of counts; each later 
 FEW_ROWS = 150  # algorithmic: below this many rows a span's running products take one numpy call
 ONE_GO = 2048  # algorithmic: when rows x counts left is at most this, the rest of the recursion is one span
 
+_LARGEST = np.finfo(np.float64).max  # where the quantile search starts for an infinite guess
 _scratch = threading.local()  # one reusable buffer per thread for the blocks over the uid space
 
 
@@ -153,7 +154,7 @@ def _quantile(
     ``cdf(k, *params)`` is the distribution function at counts ``k`` of laws with parameters ``params`` (arrays
     along ``u``); ``top`` bounds the counts.
     """
-    k = np.maximum(np.floor(np.nan_to_num(guess, nan=0.0)), 0.0)
+    k = np.minimum(np.fmax(np.floor(guess), 0.0), _LARGEST)  # NaN and -inf start at 0, inf at the largest float
     if top is not None:
         k = np.minimum(k, top)
     rows = np.flatnonzero(cdf(k, *params) < u)
