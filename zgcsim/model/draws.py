@@ -97,7 +97,6 @@ class FirmDraws:
             m, w, chance = n[rows] * q[rows], whole[rows], q[rows]
             sd = np.sqrt(m * (1 - chance))
             guess = _cornish_fisher(m, sd, (1 - 2 * chance) / np.maximum(sd, 1e-300), u)
-
             return _quantile(guess, u, _binomial_cdf, (w, chance), top=n[rows])
 
         first = np.exp(n * np.log1p(-q))  # P(0) = (1 - q)^n
