@@ -7,6 +7,7 @@ process does not shift the draws of the others (style.md section 3.4, after Star
 
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import Any
 
@@ -63,12 +64,48 @@ class KeyedStream:
         self.seed = seed
         self.key = zlib.crc32(name.encode("utf-8"))
         self.generator = stream(seed, name)
+        # the words numpy's SeedSequence hashes for (entropy, spawn key): the entropy's 32-bit words padded to the
+        # pool size, then each spawn-key integer's words; keyed() appends the quarter's and the purpose's
+        self._words = (
+            _uint32_words(seed.entropy, pad_to=seed.pool_size) + _uint32_words(*seed.spawn_key, self.key)
+            if isinstance(seed.entropy, int) and all(isinstance(k, int) for k in seed.spawn_key)
+            else None
+        )
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.generator, attribute)
 
     def keyed(self, step: int, purpose: str) -> np.random.Generator:
-        """Return the generator of quarter ``step`` (0, 1, ...) and ``purpose`` within this stream."""
-        purpose_key = zlib.crc32(purpose.encode("utf-8"))
-        key = (*self.seed.spawn_key, self.key, int(step), purpose_key)
-        return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=key))
+        """Return the generator of quarter ``step`` (0, 1, ...) and ``purpose`` within this stream.
+
+        The generator of ``SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, stream key, step, purpose key))``,
+        built from the words that seed sequence hashes (the same state, without converting the integers each time).
+        """
+        if self._words is None:
+            key = (*self.seed.spawn_key, self.key, int(step), _purpose_key(purpose))
+            return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=key))
+        words = self._words + _uint32_words(int(step), _purpose_key(purpose))
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(words, np.uint32))))
+
+
+@functools.cache
+def _purpose_key(purpose: str) -> int:
+    """The stable hash of a draw's purpose within a stream."""
+    return zlib.crc32(purpose.encode("utf-8"))
+
+
+def _uint32_words(*numbers: int, pad_to: int = 0) -> list[int]:
+    """The 32-bit words numpy's ``SeedSequence`` makes of non-negative integers, zero-padded to ``pad_to`` words.
+
+    Each integer gives its words least significant first; zero gives one word.
+    """
+    words = []
+    for number in numbers:
+        if number < 0:
+            raise ValueError("seed integers must be non-negative")
+        if number == 0:
+            words.append(0)
+        while number > 0:
+            words.append(number & 0xFFFFFFFF)
+            number >>= 32
+    return words + [0] * (pad_to - len(words))

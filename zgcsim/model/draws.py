@@ -16,6 +16,7 @@ Cornish-Fisher quantile with ``scipy.special``'s distribution functions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -25,6 +26,20 @@ from zgcsim.inputs.seeds import KeyedStream
 
 SMALL_MEAN = 30  # an algorithmic switch, not a model number: below it counts are inverted by recursion
 VALUES_BLOCK = 16  # values per firm drawn as a block over the uid space; a firm's further values come one by one
+FIRST_SPAN = 4  # algorithmic: the recursion's first span of counts; each later span is twice as long
+FEW_ROWS = 150  # algorithmic: below this many rows a span's running products take one numpy call
+ONE_GO = 2048  # algorithmic: when rows x counts left is at most this, the rest of the recursion is one span
+
+_LARGEST = np.finfo(np.float64).max  # where the quantile search starts for an infinite guess
+_scratch = threading.local()  # one reusable buffer per thread for the blocks over the uid space
+
+
+def _scratch_buffer(size: int) -> np.ndarray:
+    """A float64 buffer of ``size`` entries, reused from call to call (a fresh block would fault in its pages)."""
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _scratch.buffer = np.empty(size if buffer is None else max(size, len(buffer) * 5 // 4))
+    return buffer[:size]
 
 
 class FirmDraws:
@@ -38,10 +53,13 @@ class FirmDraws:
 
         The block's j-th entry is the j-th draw of a generator of its own, so it does not depend on the block's size.
         """
-        size = int(uids.max()) + 1 if len(uids) else 0
-        generator = self.stream.keyed(self.step, purpose)
-        block = getattr(generator, draw)(size if width == 1 else (size, width))
-        return block[uids]
+        if len(uids) == 0:
+            return np.empty((0,) if width == 1 else (0, width))
+        size = int(uids.max()) + 1
+        buffer = _scratch_buffer(size * width)
+        block = buffer if width == 1 else buffer.reshape(size, width)
+        getattr(self.stream.keyed(self.step, purpose), draw)(out=block)
+        return np.take(block, uids, axis=0)
 
     def uniform(self, purpose: str, uids: np.ndarray, width: int = 1) -> np.ndarray:
         """Uniforms on [0, 1) for the firms ``uids``: shape (n,), or (n, width) with ``width`` per firm."""
@@ -59,15 +77,12 @@ class FirmDraws:
         """Poisson counts with means ``mean`` (zero for a zero mean), by inversion of one uniform per firm."""
         mean = np.broadcast_to(np.asarray(mean, np.float64), uids.shape)
 
-        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
-            return mean[rows] / k
-
         def large(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
             m = mean[rows]
             guess = _cornish_fisher(m, np.sqrt(m), 1 / np.sqrt(np.maximum(m, 1e-300)), q)
-            return _quantile(guess, q, lambda k, r: special.pdtr(k, m[r]))
+            return _quantile(guess, q, special.pdtr, (m,))
 
-        return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, ratio, large)
+        return _invert_counts(self.uniform(purpose, uids), np.exp(-mean), mean, _poisson_ratios, (mean,), large)
 
     def binomial(self, purpose: str, uids: np.ndarray, trials: np.ndarray, p: np.ndarray | float) -> np.ndarray:
         """Binomial counts of ``trials`` with success probability ``p``, by inversion of one uniform per firm."""
@@ -78,21 +93,14 @@ class FirmDraws:
         q = np.where(certain, 0.0, chance)
         odds = q / (1.0 - q)
 
-        def ratio(k: float, rows: np.ndarray) -> np.ndarray:  # P(k) / P(k - 1)
-            return (n[rows] - k + 1) / k * odds[rows]
-
         def large(u: np.ndarray, rows: np.ndarray) -> np.ndarray:
             m, w, chance = n[rows] * q[rows], whole[rows], q[rows]
             sd = np.sqrt(m * (1 - chance))
             guess = _cornish_fisher(m, sd, (1 - 2 * chance) / np.maximum(sd, 1e-300), u)
-
-            def cdf(k: np.ndarray, r: np.ndarray) -> np.ndarray:
-                return special.bdtr(k.astype(np.int64), w[r], chance[r])
-
-            return _quantile(guess, u, cdf, top=n[rows])
+            return _quantile(guess, u, _binomial_cdf, (w, chance), top=n[rows])
 
         first = np.exp(n * np.log1p(-q))  # P(0) = (1 - q)^n
-        counts = _invert_counts(self.uniform(purpose, uids), first, n * q, ratio, large)
+        counts = _invert_counts(self.uniform(purpose, uids), first, n * q, _binomial_ratios, (n, odds), large)
         return np.where(certain, whole, np.minimum(counts, whole))
 
     def totals(
@@ -107,80 +115,139 @@ class FirmDraws:
         sellers = np.flatnonzero(counts)
         if len(sellers) == 0:
             return out
-        width = VALUES_BLOCK
-        u = self.uniform(purpose, uids[sellers], width)
-        used = np.arange(width) < np.minimum(counts[sellers], width)[:, None]
-        out[sellers] = np.bincount(np.nonzero(used)[0], weights=value(u[used]), minlength=len(sellers))
-        many = sellers[counts[sellers] > width]
+        width, sold = VALUES_BLOCK, counts[sellers]
+        taken = np.clip(sold, 0, width)  # a firm's values from the block: entries uid * width + 0, 1, ...
+        seller_uids = uids[sellers]
+        size = int(seller_uids.max()) + 1
+        block = self.stream.keyed(self.step, purpose).random(out=_scratch_buffer(size * width))
+        firsts = np.cumsum(taken) - taken  # where each firm's values start among all the block's values taken
+        at = np.repeat(seller_uids * width - firsts, taken) + np.arange(int(firsts[-1] + taken[-1]))
+        owner = np.repeat(np.arange(len(sellers)), taken)
+        out[sellers] = np.bincount(owner, weights=value(np.take(block, at)), minlength=len(sellers))
+        many = np.flatnonzero(sold > width)
         if len(many):  # the largest sellers: each takes its further uniforms from its own stretch of one sequence
             generator = self.stream.keyed(self.step, purpose + "/more")
-            bits, position, stretch = generator.bit_generator, 0, 1 << 40  # far more draws than any firm's count
-            extra = counts[many] - width
-            parts = []
-            for uid, k in zip(uids[many].tolist(), extra.tolist(), strict=True):
-                bits.advance(uid * stretch - position)
-                parts.append(generator.random(k))
-                position = uid * stretch + k
-            values = value(np.concatenate(parts))
-            out[many] += np.add.reduceat(values, np.concatenate([[0], np.cumsum(extra)[:-1]]))
+            advance, draw = generator.bit_generator.advance, generator.random
+            extra = sold[many] - width
+            ends = np.cumsum(extra)
+            starts = ends - extra
+            uniforms = np.empty(int(ends[-1]))
+            position, stretch = 0, 1 << 40  # far more draws than any firm's count
+            for uid, start, end in zip(seller_uids[many].tolist(), starts.tolist(), ends.tolist(), strict=True):
+                advance(uid * stretch - position)
+                draw(out=uniforms[start:end])
+                position = uid * stretch + end - start
+            out[sellers[many]] += np.add.reduceat(value(uniforms), starts)
         return out
 
 
 def _quantile(
-    guess: np.ndarray, u: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray], top: np.ndarray | None = None
+    guess: np.ndarray,
+    u: np.ndarray,
+    cdf: Callable[..., np.ndarray],
+    params: tuple[np.ndarray, ...],
+    top: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The smallest count k with ``cdf(k, rows) >= u``, searched from ``guess`` (a count near it) in unit steps.
+    """The smallest count k with ``cdf(k, *params) >= u``, searched from ``guess`` (a count near it) in unit steps.
 
-    ``cdf(k, rows)`` is the distribution function of rows ``rows`` at counts ``k``; ``top`` bounds the counts.
+    ``cdf(k, *params)`` is the distribution function at counts ``k`` of laws with parameters ``params`` (arrays
+    along ``u``); ``top`` bounds the counts.
     """
-    k = np.maximum(np.floor(np.nan_to_num(guess, nan=0.0)), 0.0)
+    k = np.minimum(np.fmax(np.floor(guess), 0.0), _LARGEST)  # NaN and -inf start at 0, inf at the largest float
     if top is not None:
         k = np.minimum(k, top)
-    rows = np.arange(len(u))
+    rows = np.flatnonzero(cdf(k, *params) < u)
     while len(rows):  # step up until cdf(k) >= u
-        short = cdf(k[rows], rows) < u[rows]
-        rows = rows[short]
         k[rows] += 1
+        rows = rows[cdf(k[rows], *(p[rows] for p in params)) < u[rows]]
     rows = np.flatnonzero(k > 0)
     while len(rows):  # step down while cdf(k - 1) >= u still
-        lower = cdf(k[rows] - 1, rows) >= u[rows]
-        rows = rows[lower]
+        rows = rows[cdf(k[rows] - 1, *(p[rows] for p in params)) >= u[rows]]
         k[rows] -= 1
         rows = rows[k[rows] > 0]
     return k.astype(np.int64)
 
 
+def _binomial_cdf(k: np.ndarray, trials: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The binomial distribution function at counts ``k`` (floats holding integers)."""
+    return special.bdtr(k.astype(np.int64), trials, p)
+
+
 def _cornish_fisher(mean: np.ndarray, sd: np.ndarray, skew: np.ndarray, u: np.ndarray) -> np.ndarray:
     """A count near the u-quantile: the normal quantile with the Cornish-Fisher skewness term."""
-    z = special.ndtri(np.clip(u, 1e-300, None))
+    z = special.ndtri(np.maximum(u, 1e-300))
     return mean + sd * (z + skew * (z * z - 1) / 6) - 0.5
+
+
+def _poisson_ratios(out: np.ndarray, counts: np.ndarray, mean: np.ndarray) -> None:
+    """Write P(k) / P(k - 1) of Poisson laws to ``out``: a row per count k of ``counts``, a column per ``mean``."""
+    np.divide(mean, counts, out=out)
+
+
+def _binomial_ratios(out: np.ndarray, counts: np.ndarray, trials: np.ndarray, odds: np.ndarray) -> None:
+    """Write P(k) / P(k - 1) of binomial laws to ``out``: a row per count k of ``counts``, a column per firm.
+
+    A firm has ``trials`` trials at odds ``odds`` (p / (1 - p)); in place, the same floats as
+    ``(trials - k + 1) / k * odds``.
+    """
+    np.subtract(trials, counts, out=out)
+    out += 1
+    out /= counts
+    out *= odds
 
 
 def _invert_counts(
     u: np.ndarray,
     first: np.ndarray,
     mean: np.ndarray,
-    ratio: Callable[[float, np.ndarray], np.ndarray],
+    ratios: Callable[..., None],
+    params: tuple[np.ndarray, ...],
     large: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ``ratio(k, rows)``.
+    """The smallest k with P(0) + ... + P(k) >= u, given P(0) = ``first`` and P(k) = P(k - 1) ratio.
 
-    The recursion runs over the rows whose mean is below ``SMALL_MEAN``, dropping each row once its count is
-    found; the rows of larger mean (and any the recursion has not settled far in the tail) go to ``large``.
+    ``ratios(out, k, *params)`` writes the ratios P(k) / P(k - 1) for a column of counts k and the rows' ``params``.
+    The recursion runs over the rows whose mean is below ``SMALL_MEAN``, a span of counts at a time (each span
+    twice the last), dropping the rows whose count is found; the rows of larger mean (and any the recursion has not
+    settled far in the tail) go to ``large``. Within a span the terms and sums are running products and sums along
+    each row, multiplied and added in the same order as count by count, so each is the same float; since the sums
+    never decrease, a row's count is the number of its sums that fall short of u.
     """
     counts = np.zeros(len(u), np.int64)
     small = mean < SMALL_MEAN
     rows = np.flatnonzero(small & (u > first))
-    term, total, left = first[rows], first[rows], u[rows]
-    k, limit = 0, int(4 * SMALL_MEAN) + 40
+    state = np.empty((3 + len(params), len(rows)))  # per row: the last term, the last sum, u and the law's parameters
+    state[0] = state[1] = first[rows]
+    state[2] = u[rows]
+    for i, p in enumerate(params):
+        state[3 + i] = p[rows]
+    k, limit, span = 0, int(4 * SMALL_MEAN) + 40, FIRST_SPAN
     while len(rows) and k < limit:
-        k += 1
-        term = term * ratio(float(k), rows)
-        total = total + term
-        done = left <= total
-        counts[rows[done]] = k
-        keep = ~done
-        rows, term, total, left = rows[keep], term[keep], total[keep], left[keep]
+        span = limit - k if len(rows) * (limit - k) <= ONE_GO else min(span, limit - k)
+        term, total, left = state[0], state[1], state[2]
+        terms = np.empty((span + 1, len(rows)))  # a row per count: P(k), P(k + 1), ..., P(k + span)
+        terms[0] = term
+        ratios(terms[1:], np.arange(k + 1, k + span + 1, dtype=np.float64)[:, None], *state[3:])
+        if len(rows) < FEW_ROWS:  # one call each, but numpy loops over the rows one by one
+            terms = np.multiply.accumulate(terms, axis=0)
+            state[0] = terms[-1]
+            terms[0] = total
+            sums = np.add.accumulate(terms, axis=0)
+        else:  # a call per count, each over all rows
+            sums = np.empty_like(terms)
+            sums[0] = total
+            for j in range(1, span + 1):
+                np.multiply(terms[j - 1], terms[j], out=terms[j])
+                np.add(sums[j - 1], terms[j], out=sums[j])
+            state[0] = terms[-1]
+        state[1] = sums[-1]
+        done = left <= state[1]
+        if done.any():  # their sums up to P(k) fell short of u: the count is k + 1 + those of this span that did too
+            counts[rows[done]] = (k + 1) + (sums[1:] < left).sum(axis=0)[done]
+            keep = ~done
+            rows, state = rows[keep], state[:, keep]
+        k += span
+        span *= 2
     rest = np.concatenate([rows, np.flatnonzero(~small)])
     if len(rest):
         counts[rest] = large(u[rest], rest)
