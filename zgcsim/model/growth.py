@@ -43,11 +43,10 @@ def grow(firms: FirmTable, ctx: StepContext, knowledge_growth: np.ndarray) -> No
     drift = np.take(p["demand_growth"] + p["demand_growth_drift"] * ctx.years_past_origin + ctx.common_growth, sector)
     young = np.multiply(-np.log(2) / p["young_premium_half_life"], age)
     drift += np.multiply(p["young_growth_premium"], np.exp(young, out=young), out=young)
-    # the VC and incubator boosts are added where they apply (they are zero elsewhere); a firm never funded (nan)
-    # gets no VC boost: its comparison is False
+    # a firm never funded (nan) gets no VC boost: its comparison is False
     recent_round = (col["vc_recent"] > 0.0) & (ctx.time - col["vc_last_year"] < p["vc_boost_years"])
-    np.add(drift, p["vc_growth_boost"], out=drift, where=recent_round)
-    np.add(drift, p["incubator_growth_boost"], out=drift, where=incubated(firms, p))
+    drift += p["vc_growth_boost"] * recent_round
+    drift += p["incubator_growth_boost"] * incubated(firms, p)
     drift += np.take(ctx.platform_boost, sector) * (age < p["platform_boost_max_age"])
     drift += p["team_quality_growth"] * col["team_quality"]
     drift -= ctx.congestion
