@@ -17,11 +17,24 @@ def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     """Return each firm's after-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2).
 
     tau is 25 % or the HTE rate; s is the firm's super-deduction (``super_deduction``); delta is 1 for a
-    profitable firm and the value of carrying the deduction forward for a loss-maker.
+    profitable firm and the value of carrying the deduction forward for a loss-maker. A firm's cost depends on
+    four yes-or-no facts alone (HTE, manufacturer, technology-SME size, profitable), so the 16 possible costs
+    are computed once and each firm takes its own: the same numbers as the rule computed firm by firm.
     """
     p, lv = ctx.params, ctx.levers
-    delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
-    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms, lv, p), delta)
+    tau = np.array([p["cit_standard"], lv["hte_tax_rate"]])  # by HTE status (``tax_rate``)
+    delta = np.array([p["loss_deduction_value"], 1.0])  # by loss-maker or profitable
+    costs = cost_of_rd(tau[:, None, None, None], _super_deduction_cases(lv, p)[None, :, :, None], delta)
+    return costs.ravel()[_case(firms.hte, firms.manufacturer, tech_sme_size(firms, p), firms.profit_last > 0)]
+
+
+def _case(*flags: np.ndarray) -> np.ndarray:
+    """Each firm's case number from yes-or-no flags, the first flag its highest bit (an index into a flat table)."""
+    case = np.asarray(flags[0]).astype(np.uint8)
+    for flag in flags[1:]:
+        case <<= 1
+        case |= flag
+    return case
 
 
 def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
@@ -44,10 +57,15 @@ def super_deduction(firms: FirmTable, levers: dict[str, float], p: dict[str, flo
     rate where higher (75 % from 2017, 财税〔2017〕34号) for the drawn share of them that is registered
     (``tech_sme_registration_share``): the expected rate, since registration is not held per firm.
     """
+    return _super_deduction_cases(levers, p).ravel()[_case(firms.manufacturer, tech_sme_size(firms, p))]
+
+
+def _super_deduction_cases(levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """The super-deduction rates of ``super_deduction`` by [manufacturer, technology-SME size]."""
     general = levers["rd_super_deduction"]
-    s = np.where(firms.manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+    by_manufacturer = np.array([general, max(general, levers["rd_super_deduction_manufacturing"])])
     sme = general + p["tech_sme_registration_share"] * max(levers["rd_super_deduction_sme"] - general, 0.0)
-    return np.where(tech_sme_size(firms, p), np.maximum(s, sme), s)
+    return np.stack([by_manufacturer, np.maximum(by_manufacturer, sme)], axis=1)
 
 
 def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:
