@@ -98,7 +98,7 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     filers = np.flatnonzero(decided > 0)
     grants = draws.binomial("grants", uid[filers], decided[filers], p["grant_rate"])
     decided[:] = 0
-    firms.pending[filing, ctx.step % GRANT_PIPELINE_QUARTERS] += filed
+    firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS][filing] += filed  # this quarter's column (a view)
     held = col["patents_held"]
     held[filers] += grants
     col["y_grants"][filers] += grants
