@@ -103,11 +103,12 @@ class FirmTable:
         capacity = max(16, 2 * n)
         self._n = n
         self._buffers: dict[str, np.ndarray] = {}
+        # spare rows are left unset: ``append`` writes every field of a row before the row is used
         for name, dtype in FIELDS.items():
-            buffer = np.zeros(capacity, dtype)
-            buffer[:n] = np.asarray(columns[name], dtype=dtype)
+            buffer = np.empty(capacity, dtype)
+            buffer[:n] = columns[name]
             self._buffers[name] = buffer
-        self._pending_buffer = np.zeros((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        self._pending_buffer = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         self._pending_buffer[:n] = pending
         self._refresh()
 
@@ -142,10 +143,10 @@ class FirmTable:
             capacity *= 2
         n = self._n
         for name, buffer in self._buffers.items():
-            grown = np.zeros(capacity, buffer.dtype)
+            grown = np.empty(capacity, buffer.dtype)
             grown[:n] = buffer[:n]
             self._buffers[name] = grown
-        pending = np.zeros((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         pending[:n] = self._pending_buffer[:n]
         self._pending_buffer = pending
 
@@ -168,9 +169,16 @@ class FirmTable:
         m = len(keep)
         if m == self._n:
             return
-        for name, column in self.columns.items():  # take copies overlapping input first: safe in place
-            np.take(column, keep, out=self._buffers[name][:m], mode="clip")
-        self._pending_buffer[:m] = np.take(self.pending, keep, axis=0)
+        capacity = len(self._pending_buffer)
+        # into fresh buffers of the same capacity (a take into its own input would first copy the input); their
+        # spare rows are left unset, as ``append`` writes every field of a row before the row is used
+        for name, column in self.columns.items():
+            buffer = np.empty(capacity, column.dtype)
+            np.take(column, keep, out=buffer[:m])
+            self._buffers[name] = buffer
+        pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
+        pending[:m] = np.take(self.pending, keep, axis=0)
+        self._pending_buffer = pending
         self._n = m
         self._refresh()
 

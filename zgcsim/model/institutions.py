@@ -81,10 +81,9 @@ def research_quarter(
     ``licence_income_*``). Returns (licences, spin-offs).
     """
     growth = (1 + params["research_growth"]) ** QUARTER
-    budget = np.array([u.budget for u in institutions]) * growth
-    tto = np.array([u.tto for u in institutions])
-    staff = np.array([u.tto_staff for u in institutions])
-    efficiency = np.array([u.efficiency for u in institutions])
+    state = np.array([(u.budget, u.tto, u.tto_staff, u.efficiency) for u in institutions], np.float64).T
+    budget, staff, efficiency = state[0] * growth, state[2], state[3]
+    tto = state[1] > 0
     disclosures = rng.poisson(params["disclosures_per_yi"] * budget * QUARTER)
     b = params["tto_staff_elasticity"]
     relative_staff = np.maximum(staff, 1e-9) / params["tto_base_staff"]
@@ -97,9 +96,9 @@ def research_quarter(
     income_by = np.bincount(
         np.repeat(np.arange(len(institutions)), licences), weights=income, minlength=len(institutions)
     )
-    for i, u in enumerate(institutions):
-        u.budget = float(budget[i])
-        u.licence_income_year += float(income_by[i])
+    for u, new_budget, income_i in zip(institutions, budget.tolist(), income_by.tolist(), strict=True):
+        u.budget = new_budget
+        u.licence_income_year += income_i
     return int(licences.sum()), int(spinoffs.sum())
 
 
@@ -127,8 +126,10 @@ def build_institutions(
 def assign_funding(institutions: list[University], n_funded: int) -> None:
     """Fund the ``n_funded`` institutions with the largest research budgets (the plan's pilots were top ones)."""
     ranked = sorted(institutions, key=lambda u: -u.budget)
-    for i, inst in enumerate(ranked):
-        inst.funded = i < n_funded
+    for inst in ranked[:n_funded]:
+        inst.funded = True
+    for inst in ranked[n_funded:]:
+        inst.funded = False
 
 
 def license_to_firms(firms: FirmTable, licences: int, p: dict[str, float], rng: np.random.Generator) -> None:

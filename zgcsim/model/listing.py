@@ -133,21 +133,25 @@ def file_and_list(firms: FirmTable, exchanges: list[StockExchange], ctx: StepCon
     choice = fastest_venue(firms, exchanges, lv)
     can_file = firms.active & ~firms.listed & (firms.ipo_exchange < 0) & (choice >= 0)
     support = lv["listing_support"] ** p["listing_support_elasticity"]
-    rate = ctx.derived["ipo_filing_rate"] * support * filing_weight(firms, p)
-    files = can_file & (draws.uniform("filing", uid) < rate * QUARTER)
+    # each draw is keyed by uid, so it is taken only for the firms it can decide (the others' numbers are unused)
+    candidates = np.flatnonzero(can_file)
+    rate = ctx.derived["ipo_filing_rate"] * support * filing_weight(firms, p)[candidates]
+    filers = candidates[draws.uniform("filing", uid[candidates]) < rate * QUARTER]
     lags = np.array([e.lag_quarters for e in sorted(exchanges, key=lambda e: e.index)])
-    filers = np.flatnonzero(files)
     firms.ipo_exchange[filers] = choice[filers]
     firms.ipo_due[filers] = ctx.step + lags[choice[filers]]
 
     due = (firms.ipo_exchange >= 0) & (firms.ipo_due <= ctx.step)
-    approved = due & firms.active & (draws.uniform("approval", uid) < p["listing_approval_rate"])
+    deciding = np.flatnonzero(due & firms.active)
+    approved = np.zeros(len(firms), bool)
+    approved[deciding] = draws.uniform("approval", uid[deciding]) < p["listing_approval_rate"]
     firms.listed = firms.listed | approved
     firms.listing_year[approved] = ctx.year
     firms.ipo_exchange[due] = -1
 
-    delist = firms.listed & ~approved & (draws.uniform("delisting", uid) < p["delisting_rate"] * QUARTER)
-    firms.listed = firms.listed & ~delist
+    at_risk = np.flatnonzero(firms.listed & ~approved)
+    delisted = at_risk[draws.uniform("delisting", uid[at_risk]) < p["delisting_rate"] * QUARTER]
+    firms.listed[delisted] = False
     return int(approved.sum())
 
 

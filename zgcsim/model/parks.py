@@ -88,13 +88,20 @@ def assign_start(firms: FirmTable, p: Mapping[str, float], rng: np.random.Genera
     weights /= weights.sum(axis=1, keepdims=True)
     cumulative_w = np.cumsum(weights, axis=1)
     u = rng.random(len(small))
-    park[small] = np.minimum((u[:, None] > cumulative_w[firms.sector[small]]).sum(axis=1), N_PARKS - 1)
-    gap_revenue = shares["revenue"] * revenue.sum() - np.bincount(park[small], revenue[small], N_PARKS)
-    gap_employees = shares["employee"] * employees.sum() - np.bincount(park[small], employees[small], N_PARKS)
+    # a firm's park: the number of its sector's cumulative weights below its uniform (inverse CDF)
+    small_sector = firms.sector[small]
+    for sector in np.unique(small_sector):
+        in_sector = small_sector == sector
+        below = np.searchsorted(cumulative_w[sector], u[in_sector], side="left")
+        park[small[in_sector]] = np.minimum(below, N_PARKS - 1)
+    total_revenue, total_employees = revenue.sum(), employees.sum()
+    gap_revenue = shares["revenue"] * total_revenue - np.bincount(park[small], revenue[small], N_PARKS)
+    gap_employees = shares["employee"] * total_employees - np.bincount(park[small], employees[small], N_PARKS)
     noise = rng.gumbel(size=(n_large, N_PARKS))
+    log_affinity = np.log(aff)
     for i, row in enumerate(large):
-        gap = 0.5 * gap_revenue / revenue.sum() + 0.5 * gap_employees / employees.sum()
-        key = np.log(np.maximum(gap, 1e-9)) + np.log(aff[firms.sector[row]]) + noise[i]
+        gap = 0.5 * gap_revenue / total_revenue + 0.5 * gap_employees / total_employees
+        key = np.log(np.maximum(gap, 1e-9)) + log_affinity[firms.sector[row]] + noise[i]
         j = int(np.argmax(key))
         park[row] = j
         gap_revenue[j] -= revenue[row]

@@ -12,11 +12,14 @@ import mesa
 import numpy as np
 
 from zgcsim.inputs.levers import BY_NAME as LEVERS
-from zgcsim.inputs.sectors import MANDATE_SECTORS
+from zgcsim.inputs.sectors import MANDATE_SECTORS, SECTORS
 from zgcsim.model.context import QUARTER, StepContext
 from zgcsim.model.firms import FirmTable
 from zgcsim.model.listing import StockExchange, fastest_venue
 from zgcsim.model.population import round_size_factor
+
+
+IN_MANDATE = np.isin(np.arange(len(SECTORS)), MANDATE_SECTORS)  # by sector index: inside the guidance mandate
 
 
 def start_round_median(firms: FirmTable, p: dict[str, float]) -> float:
@@ -231,7 +234,7 @@ def invest_quarter(
     available = screened_pool(firms, ctx.params) & ~recent
     mandate, unrestricted = guidance.quarterly_budget(ctx.levers, ctx.params)
     candidates = np.flatnonzero(available)
-    mandate_rows = candidates[np.isin(firms.sector[candidates], MANDATE_SECTORS)]
+    mandate_rows = candidates[IN_MANDATE[firms.sector[candidates]]]
     gvc = guidance.invest(firms, mandate_rows, available, mandate, ctx, rng, gvc=True)
     gvc += guidance.invest(firms, candidates, available, unrestricted, ctx, rng, gvc=True)
     # mandate money beyond the 2017 level displaces private money outside the mandate sectors (row 50)
