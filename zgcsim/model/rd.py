@@ -63,9 +63,9 @@ def super_deduction(firms: FirmTable, levers: dict[str, float], p: dict[str, flo
 def _super_deduction_cases(levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
     """The super-deduction rates of ``super_deduction`` by [manufacturer, technology-SME size]."""
     general = levers["rd_super_deduction"]
-    by_manufacturer = np.array([general, max(general, levers["rd_super_deduction_manufacturing"])])
+    manufacturer = max(general, levers["rd_super_deduction_manufacturing"])
     sme = general + p["tech_sme_registration_share"] * max(levers["rd_super_deduction_sme"] - general, 0.0)
-    return np.stack([by_manufacturer, np.maximum(by_manufacturer, sme)], axis=1)
+    return np.array([[general, max(general, sme)], [manufacturer, max(manufacturer, sme)]], dtype=np.float64)
 
 
 def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:
