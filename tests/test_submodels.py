@@ -1,6 +1,7 @@
 """Each behaviour of the model on a few hand-built firms whose answers are known."""
 
 import datetime as dt
+import itertools
 
 import mesa
 import numpy as np
@@ -100,6 +101,33 @@ def test_user_cost_follows_the_tax_rules(levers_2018):
     manufacturing = levers_2018 | {"rd_super_deduction": 0.75, "rd_super_deduction_manufacturing": 1.0}
     large = make_firms(manufacturer=[True, False], employees=[1000.0, 1000.0], revenue=[5.0, 5.0])
     assert rd.super_deduction(large, manufacturing, p).tolist() == [1.0, 0.75]
+
+
+def test_user_cost_of_every_kind_of_firm_is_the_rule_applied_to_it(levers_2018):
+    """Each firm's user cost is 1 - tau (1 + s) delta for its own tax status, deduction rate and profit."""
+    levers = levers_2018 | {
+        "rd_super_deduction": 0.5,
+        "rd_super_deduction_manufacturing": 1.0,
+        "rd_super_deduction_sme": 0.75,
+    }
+    ctx = context(levers)
+    p = ctx.params
+    kinds = list(itertools.product([False, True], repeat=4))  # HTE, manufacturer, technology-SME size, profitable
+    firms = make_firms(
+        hte=[k[0] for k in kinds],
+        manufacturer=[k[1] for k in kinds],
+        employees=[50.0 if k[2] else 1000.0 for k in kinds],
+        revenue=[0.5] * len(kinds),
+        profit_last=[1.0 if k[3] else -1.0 for k in kinds],
+    )
+    expected = []
+    for hte, manufacturer, sme, profitable in kinds:
+        s = max(0.5, 1.0) if manufacturer else 0.5
+        if sme:
+            s = max(s, 0.5 + p["tech_sme_registration_share"] * (0.75 - 0.5))
+        tau = levers["hte_tax_rate"] if hte else p["cit_standard"]
+        expected.append(1.0 - tau * (1.0 + s) * (1.0 if profitable else p["loss_deduction_value"]))
+    assert rd.user_cost(firms, ctx).tolist() == expected
 
 
 # ----- knowledge -------------------------------------------------------------------------------------------------

@@ -13,12 +13,17 @@ START_YEAR_CENTRE = sum(range(-4, 0)) / 4  # the start year's flows: the mean of
 
 def knowledge_input(firms: FirmTable, p: dict[str, float]) -> np.ndarray:
     """The knowledge that drives patenting: R&D stock + kappa x recent VC + licensed-in knowledge (row 20)."""
-    return firms.rd_stock + p["vc_patent_potency"] * firms.vc_recent + firms.licensed_knowledge
+    knowledge = np.multiply(p["vc_patent_potency"], firms.vc_recent)
+    np.add(firms.rd_stock, knowledge, out=knowledge)
+    knowledge += firms.licensed_knowledge
+    return knowledge
 
 
 def patent_returnee_factor(share: np.ndarray, p: dict[str, float]) -> np.ndarray:
     """How returnee staff raise a firm's patenting: 1 + premium x returnee share (rows 67, 69)."""
-    return 1 + p["returnee_patent_premium"] * share
+    factor = np.multiply(p["returnee_patent_premium"], share)
+    factor += 1
+    return factor
 
 
 def pct_weight(revenue: np.ndarray, share: np.ndarray, p: dict[str, float]) -> np.ndarray:
@@ -48,72 +53,74 @@ def produce_knowledge(firms: FirmTable, ctx: StepContext, knowledge_scale: dict[
     Lapses are drawn every quarter; standards once a year, in the fourth quarter.
     Returns each firm's log growth of its real R&D stock this quarter and the number of standards created.
     """
-    p, lv = ctx.params, ctx.levers
-    draws, uid = FirmDraws(ctx.streams["patents"], ctx.step), firms.uid  # keyed by firm uid (model/draws.py)
-    n = len(firms)
-    spend_real = firms.rd_intensity * firms.revenue * QUARTER
-    old_stock = firms.rd_stock.copy()
-    firms.rd_stock = firms.rd_stock * (1 - p["rd_depreciation"] * QUARTER) + spend_real
-    firms.vc_recent = firms.vc_recent * (1 - p["vc_recent_decay"] * QUARTER)  # a round counts for about two years
+    p, lv, col = ctx.params, ctx.levers, firms.columns
+    draws, uid = FirmDraws(ctx.streams["patents"], ctx.step), col["uid"]  # keyed by firm uid (model/draws.py)
+    stock = col["rd_stock"]
+    new_stock = stock * (1 - p["rd_depreciation"] * QUARTER)
+    spend_real = col["rd_intensity"] * col["revenue"]
+    spend_real *= QUARTER
+    new_stock += spend_real
+    stock_growth = np.maximum(stock, 1e-12)  # the returned log growth of the stock, ln(K' / K)
+    np.log(np.divide(new_stock, stock_growth, out=stock_growth), out=stock_growth)
+    stock[:] = new_stock
+    col["vc_recent"] *= 1 - p["vc_recent_decay"] * QUARTER  # a round counts for about two years
     knowledge = knowledge_input(firms, p)
-    returnees = returnee_share(firms.returnees, firms.employees)
-    mean = (
-        # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
-        # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
-        np.exp(p["patent_propensity_trend"] * _drift_quarters(ctx, p) * QUARTER)
-        * knowledge_scale["applications"]
-        * firms.patent_fe
-        * firms.knowledge0
-        * np.exp(p["patent_elasticity_within"] * np.log(knowledge / firms.knowledge0))
-        * patent_returnee_factor(returnees, p)
-        * QUARTER
-    )
+    returnees = returnee_share(col["returnees"], col["employees"])
+    # the propensity to patent drifts (row 27); the start year's filings that set the scale are its mean rate,
+    # centred 2.5 quarters before the first step (the mean of steps -4 to -1), so the drift counts from there
+    drift = np.exp(p["patent_propensity_trend"] * _drift_quarters(ctx, p) * QUARTER)
+    # mean = drift x scale x theta_i x X0_i x (X / X0)^beta x returnee factor x QUARTER, multiplied in that order
+    mean = np.multiply(drift * knowledge_scale["applications"], col["patent_fe"])
+    mean *= col["knowledge0"]
+    within = np.divide(knowledge, col["knowledge0"], out=knowledge)
+    mean *= np.exp(np.multiply(p["patent_elasticity_within"], np.log(within, out=within), out=within), out=within)
+    mean *= patent_returnee_factor(returnees, p)
+    mean *= QUARTER
     applications = draws.poisson(
         "applications", uid, mean
     )  # Poisson around a gamma firm effect: negative binomial (row 18)
 
+    # PCT filings among the applications, drawn (and their share computed) only for the firms that filed
+    filing = np.flatnonzero(applications > 0)  # (a comparison first: flatnonzero is faster on booleans)
+    filed = applications[filing]
     pct_share = np.clip(
         knowledge_scale["pct_share"]
-        * pct_weight(firms.revenue, returnees, p)
+        * pct_weight(col["revenue"][filing], returnees[filing], p)
         * lv["pct_support"] ** p["pct_support_elasticity"],
         0,
         p["probability_cap"],
     )
-    pct = np.zeros(n, np.int64)
-    filing = np.flatnonzero(applications)
-    pct[filing] = draws.binomial("pct", uid[filing], applications[filing], pct_share[filing])
+    col["y_pct"][filing] += draws.binomial("pct", uid[filing], filed, pct_share)
 
     # the pipeline is a ring: column s % 8 holds the filings of step s; those filed `lag` quarters ago are decided
     due = (ctx.step - grant_lag(p)) % GRANT_PIPELINE_QUARTERS
     decided = firms.pending[:, due]
-    grants = np.zeros(n, np.int64)
-    filers = np.flatnonzero(decided)
-    grants[filers] = draws.binomial("grants", uid[filers], decided[filers], p["grant_rate"])
-    firms.pending[:, due] = 0
-    firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS] += applications
-    firms.patents_held = firms.patents_held + grants
+    filers = np.flatnonzero(decided > 0)
+    grants = draws.binomial("grants", uid[filers], decided[filers], p["grant_rate"])
+    decided[:] = 0
+    firms.pending[:, ctx.step % GRANT_PIPELINE_QUARTERS][filing] += filed  # this quarter's column (a view)
+    held = col["patents_held"]
+    held[filers] += grants
+    col["y_grants"][filers] += grants
     # lapses fall due all year round (renewal fees are due on each patent's filing anniversary), so a quarter of
     # the yearly rate lapses every quarter; drawn only for holders, since most firms hold none
-    holders = np.flatnonzero(firms.patents_held > 0)
-    held = firms.patents_held[holders]
-    firms.patents_held[holders] = held - draws.binomial("lapses", uid[holders], held, p["patent_lapse_rate"] * QUARTER)
+    holders = np.flatnonzero(held > 0)
+    holding = held[holders]
+    held[holders] = holding - draws.binomial("lapses", uid[holders], holding, p["patent_lapse_rate"] * QUARTER)
 
-    new_standards = np.zeros(n, np.int64)
+    new_standards = 0
     if ctx.quarter == 4:  # yearly: standards set during the year
         std_mean = (
             knowledge_scale["standards"]
-            * standards_weight(held, p)
+            * standards_weight(holding, p)
             * lv["standards_support"] ** p["standards_support_elasticity"]
         )
-        new_standards[holders] = draws.poisson(
-            "standards", uid[holders], std_mean
-        )  # a firm without patents sets no standard
-        firms.standards = firms.standards + new_standards
+        created = draws.poisson("standards", uid[holders], std_mean)  # a firm without patents sets no standard
+        col["standards"][holders] += created
+        new_standards = int(created.sum())
 
-    firms.y_applications = firms.y_applications + applications
-    firms.y_grants = firms.y_grants + grants
-    firms.y_pct = firms.y_pct + pct
-    return np.log(firms.rd_stock / np.maximum(old_stock, 1e-12)), int(new_standards.sum())
+    col["y_applications"] += applications
+    return stock_growth, new_standards
 
 
 def _drift_quarters(ctx: StepContext, p: dict[str, float]) -> float:

@@ -17,11 +17,24 @@ def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     """Return each firm's after-tax cost of one yuan of R&D: uc = 1 - tau (1 + s) delta (priors.md section 2).
 
     tau is 25 % or the HTE rate; s is the firm's super-deduction (``super_deduction``); delta is 1 for a
-    profitable firm and the value of carrying the deduction forward for a loss-maker.
+    profitable firm and the value of carrying the deduction forward for a loss-maker. A firm's cost depends on
+    four yes-or-no facts alone (HTE, manufacturer, technology-SME size, profitable), so the 16 possible costs
+    are computed once and each firm takes its own: the same numbers as the rule computed firm by firm.
     """
     p, lv = ctx.params, ctx.levers
-    delta = np.where(firms.profit_last > 0, 1.0, p["loss_deduction_value"])
-    return cost_of_rd(tax_rate(firms.hte, lv, p), super_deduction(firms, lv, p), delta)
+    tau = np.array([p["cit_standard"], lv["hte_tax_rate"]])  # by HTE status (``tax_rate``)
+    delta = np.array([p["loss_deduction_value"], 1.0])  # by loss-maker or profitable
+    costs = cost_of_rd(tau[:, None, None, None], _super_deduction_cases(lv, p)[None, :, :, None], delta)
+    return costs.ravel()[_case(firms.hte, firms.manufacturer, tech_sme_size(firms, p), firms.profit_last > 0)]
+
+
+def _case(*flags: np.ndarray) -> np.ndarray:
+    """Each firm's case number from yes-or-no flags, the first flag its highest bit (an index into a flat table)."""
+    case = np.asarray(flags[0]).astype(np.uint8)
+    for flag in flags[1:]:
+        case <<= 1
+        case |= flag
+    return case
 
 
 def tax_rate(hte: np.ndarray, levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
@@ -44,10 +57,15 @@ def super_deduction(firms: FirmTable, levers: dict[str, float], p: dict[str, flo
     rate where higher (75 % from 2017, 财税〔2017〕34号) for the drawn share of them that is registered
     (``tech_sme_registration_share``): the expected rate, since registration is not held per firm.
     """
+    return _super_deduction_cases(levers, p).ravel()[_case(firms.manufacturer, tech_sme_size(firms, p))]
+
+
+def _super_deduction_cases(levers: dict[str, float], p: dict[str, float]) -> np.ndarray:
+    """The super-deduction rates of ``super_deduction`` by [manufacturer, technology-SME size]."""
     general = levers["rd_super_deduction"]
-    s = np.where(firms.manufacturer, max(general, levers["rd_super_deduction_manufacturing"]), general)
+    manufacturer = max(general, levers["rd_super_deduction_manufacturing"])
     sme = general + p["tech_sme_registration_share"] * max(levers["rd_super_deduction_sme"] - general, 0.0)
-    return np.where(tech_sme_size(firms, p), np.maximum(s, sme), s)
+    return np.array([[general, max(general, sme)], [manufacturer, max(manufacturer, sme)]], dtype=np.float64)
 
 
 def cost_of_rd(tau: np.ndarray | float, s: np.ndarray | float, delta: np.ndarray | float) -> np.ndarray | float:
@@ -78,29 +96,37 @@ def decide_rd(firms: FirmTable, ctx: StepContext) -> None:
     (3/4/5 % by size, row 13) jumps to it when the tax saving on its profit exceeds the cost of the jump, a share
     rho of which is relabelling (row 9); only real R&D enters patents and productivity.
     """
-    p = ctx.params
-    uc = user_cost(firms, ctx)
-    target = firms.rd_fe - rd_elasticity(firms, p) * np.log(uc)
+    p, col = ctx.params, firms.columns
+    elasticity = rd_elasticity(firms, p)
+    elasticity *= np.log(user_cost(firms, ctx))
+    target = col["rd_fe"] - elasticity
     lam = p["rd_adjustment"]
     # a persistent shock, mean-corrected (-sd^2 / 2, to 12 decimals) so it adds no drift to the mean intensity
     sd = p["rd_shock_sd"]
-    shock = FirmDraws(ctx.streams["rd"], ctx.step).normal("rd_shock", firms.uid, round(-(sd**2) / 2, 12), sd)
-    log_r = (1 - lam) * np.log(firms.rd_intensity) + lam * target + shock
-    real = np.clip(np.exp(log_r), p["rd_intensity_min"], p["rd_intensity_max"])
+    shock = FirmDraws(ctx.streams["rd"], ctx.step).normal("rd_shock", col["uid"], round(-(sd**2) / 2, 12), sd)
+    log_r = np.log(col["rd_intensity"])
+    log_r *= 1 - lam
+    target *= lam
+    log_r += target
+    log_r += shock
+    real = np.clip(np.exp(log_r, out=log_r), p["rd_intensity_min"], p["rd_intensity_max"], out=log_r)
 
     # the notch: a firm whose desired intensity lies just below its threshold (or in the safety margin above it)
     # may report the threshold plus the margin instead; the jump is part real R&D, part relabelling
-    threshold = hte_threshold(firms.revenue, p) + p["notch_margin"]
-    gap = threshold - real
+    revenue, threshold = col["revenue"], hte_threshold(col["revenue"], p)  # revenue is fixed all through the step
+    gap = threshold + p["notch_margin"]
+    gap -= real
     candidate = firms.hte_eligible & (gap > 0) & (gap < p["notch_window"] + p["notch_margin"])
     rho = p["relabel_share"]
     saving = (p["cit_standard"] - ctx.levers["hte_tax_rate"]) * np.maximum(firms.profit_last, 0.0)
     hte_uc = cost_of_rd(ctx.levers["hte_tax_rate"], ctx.levers["rd_super_deduction"], 1.0)
     # relabelling carries an expected compliance cost per yuan relabelled
-    cost = gap * firms.revenue * ((1 - rho) * hte_uc + rho * p["relabel_compliance_cost"])
-    jump = candidate & (saving > cost)
-    real = np.where(jump, real + (1 - rho) * gap, real)
-    firms.relabel_intensity = np.where(jump, rho * gap, 0.0)
-    firms.rd_intensity = real
+    cost = gap * revenue
+    cost *= (1 - rho) * hte_uc + rho * p["relabel_compliance_cost"]
+    jump = np.flatnonzero(candidate & (saving > cost))  # few firms: the jumps are applied to them alone
+    real[jump] += (1 - rho) * gap[jump]
+    col["relabel_intensity"][:] = 0.0
+    col["relabel_intensity"][jump] = rho * gap[jump]
+    col["rd_intensity"][:] = real
     # certification follows the reported intensity against the threshold
-    firms.hte = firms.hte_eligible & (reported_intensity(firms) >= hte_threshold(firms.revenue, p))
+    np.logical_and(col["hte_eligible"], reported_intensity(firms) >= threshold, out=col["hte"])

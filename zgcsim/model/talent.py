@@ -20,14 +20,19 @@ def hire_talent(firms: FirmTable, ctx: StepContext, employees_before: np.ndarray
     Hires are net employment growth plus replacement of the yearly staff turnover (10 %); returnee staff leave at the
     attrition rate and leave the zone when their firm exits.
     """
-    p = ctx.params
-    hires = np.maximum(firms.employees - employees_before, 0.0) + p["staff_turnover"] * QUARTER * firms.employees
-    reported = reported_intensity(firms)
-    share = (
-        p["returnee_hire_share"]
-        * np.sqrt(reported / p["returnee_reference_intensity"])
-        * talent_programme_effect(ctx.levers, p)
-    )
-    mean = hires * np.clip(share, 0, p["returnee_hire_share_max"])
-    new = FirmDraws(ctx.streams["talent"], ctx.step).poisson("returnee_hires", firms.uid, mean)  # keyed by uid
-    firms.returnees = np.minimum(firms.returnees * (1 - p["returnee_attrition"] * QUARTER) + new, firms.employees)
+    p, col = ctx.params, firms.columns
+    employees = col["employees"]
+    hires = employees - employees_before
+    np.maximum(hires, 0.0, out=hires)
+    hires += p["staff_turnover"] * QUARTER * employees
+    # the returnee share of hires: base share x sqrt(reported intensity / reference) x programme effect, capped
+    share = reported_intensity(firms)
+    share /= p["returnee_reference_intensity"]
+    share = np.sqrt(share, out=share)
+    share *= p["returnee_hire_share"]
+    share *= talent_programme_effect(ctx.levers, p)
+    mean = np.multiply(hires, np.clip(share, 0, p["returnee_hire_share_max"], out=share), out=hires)
+    new = FirmDraws(ctx.streams["talent"], ctx.step).poisson("returnee_hires", col["uid"], mean)  # keyed by uid
+    staying = col["returnees"] * (1 - p["returnee_attrition"] * QUARTER)
+    staying += new
+    np.minimum(staying, employees, out=col["returnees"])
