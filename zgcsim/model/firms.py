@@ -89,8 +89,8 @@ class FirmTable:
 
     Each field is held in a buffer with spare capacity; ``columns[name]`` is a view of its first ``len(self)`` rows.
     Entrants are written into the spare rows (the buffers double when full), so a quarter's entry does not copy
-    the table; exited firms are dropped in place once a year (``compact``). The pending grants are held
-    column-major, so one quarter's column of the pipeline is contiguous.
+    the table; exited firms are dropped once a year (``compact``), into a second set of buffers that then swaps
+    with the first. The pending grants are held column-major, so one quarter's column of the pipeline is contiguous.
     """
 
     def __init__(self, columns: Mapping[str, np.ndarray], pending: np.ndarray) -> None:
@@ -110,6 +110,10 @@ class FirmTable:
             self._buffers[name] = buffer
         self._pending_buffer = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         self._pending_buffer[:n] = pending
+        # the buffers ``compact`` writes into, kept from year to year: fresh ones would fault in every page again,
+        # which cost about four times the copy itself (benchmarks/time_stages.py, stage statistics)
+        self._spare: dict[str, np.ndarray] = {}
+        self._spare_pending: np.ndarray | None = None
         self._refresh()
 
     def _refresh(self) -> None:
@@ -149,6 +153,7 @@ class FirmTable:
         pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         pending[:n] = self._pending_buffer[:n]
         self._pending_buffer = pending
+        self._spare, self._spare_pending = {}, None  # of the old capacity
 
     def append(self, columns: Mapping[str, np.ndarray], pending: np.ndarray | None = None) -> None:
         """Add new firms (entrants); every field must be given."""
@@ -170,15 +175,18 @@ class FirmTable:
         if m == self._n:
             return
         capacity = len(self._pending_buffer)
-        # into fresh buffers of the same capacity (a take into its own input would first copy the input); their
-        # spare rows are left unset, as ``append`` writes every field of a row before the row is used
+        # into the spare buffers of the same capacity (a take into its own input would first copy the input), which
+        # then swap with the current ones; spare rows are left unset, as ``append`` writes every field of a row
+        # before the row is used
+        spare, spare_pending = self._spare, self._spare_pending
+        if spare_pending is None:
+            spare = {name: np.empty(capacity, dtype) for name, dtype in FIELDS.items()}
+            spare_pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         for name, column in self.columns.items():
-            buffer = np.empty(capacity, column.dtype)
-            np.take(column, keep, out=buffer[:m])
-            self._buffers[name] = buffer
-        pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
-        pending[:m] = np.take(self.pending, keep, axis=0)
-        self._pending_buffer = pending
+            np.take(column, keep, out=spare[name][:m])
+        np.take(self.pending, keep, axis=0, out=spare_pending[:m])
+        self._spare, self._spare_pending = self._buffers, self._pending_buffer
+        self._buffers, self._pending_buffer = spare, spare_pending
         self._n = m
         self._refresh()
 
