@@ -125,11 +125,8 @@ def build_institutions(
 
 def assign_funding(institutions: list[University], n_funded: int) -> None:
     """Fund the ``n_funded`` institutions with the largest research budgets (the plan's pilots were top ones)."""
-    ranked = sorted(institutions, key=lambda u: -u.budget)
-    for inst in ranked[:n_funded]:
-        inst.funded = True
-    for inst in ranked[n_funded:]:
-        inst.funded = False
+    for rank, inst in enumerate(sorted(institutions, key=lambda u: -u.budget)):
+        inst.funded = rank < n_funded
 
 
 def license_to_firms(firms: FirmTable, licences: int, p: dict[str, float], rng: np.random.Generator) -> None:
