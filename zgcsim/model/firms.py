@@ -190,6 +190,10 @@ class FirmTable:
         self._n = m
         self._refresh()
 
+    def drop_spare(self) -> None:
+        """Free the buffers ``compact`` writes into (a finished run compacts no more); the state is untouched."""
+        self._spare, self._spare_pending = {}, None
+
     def rows(self, selection: slice) -> FirmTable:
         """Return a table of the rows ``selection`` whose columns are views into this one (no copy).
 

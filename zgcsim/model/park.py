@@ -425,6 +425,7 @@ class ParkModel(mesa.Model):
         agents created afterwards would restart their ids at 1. Mesa 3.5 counts ids on the model and has no
         ``Agent._ids``, so there is nothing to release.
         """
+        self.firms.drop_spare()  # a finished model may wait for the cycle collector: hold no more than its state
         counters = getattr(mesa.Agent, "_ids", None)
         if counters is not None:
             counters.pop(self, None)
