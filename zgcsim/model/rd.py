@@ -22,7 +22,7 @@ def user_cost(firms: FirmTable, ctx: StepContext) -> np.ndarray:
     are computed once and each firm takes its own: the same numbers as the rule computed firm by firm.
     """
     p, lv = ctx.params, ctx.levers
-    tau = np.array([p["cit_standard"], lv["hte_tax_rate"]])  # by HTE status (``tax_rate``)
+    tau = tax_rate(np.array([False, True]), lv, p)  # by HTE status
     delta = np.array([p["loss_deduction_value"], 1.0])  # by loss-maker or profitable
     costs = cost_of_rd(tau[:, None, None, None], _super_deduction_cases(lv, p)[None, :, :, None], delta)
     return costs.ravel()[_case(firms.hte, firms.manufacturer, tech_sme_size(firms, p), firms.profit_last > 0)]
