@@ -112,8 +112,7 @@ class FirmTable:
         self._pending_buffer[:n] = pending
         # the buffers ``compact`` writes into, kept from year to year: fresh ones would fault in every page again,
         # which cost about four times the copy itself (benchmarks/time_stages.py, stage statistics)
-        self._spare: dict[str, np.ndarray] = {}
-        self._spare_pending: np.ndarray | None = None
+        self.drop_spare()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -153,7 +152,7 @@ class FirmTable:
         pending = np.empty((capacity, GRANT_PIPELINE_QUARTERS), np.int64, order="F")
         pending[:n] = self._pending_buffer[:n]
         self._pending_buffer = pending
-        self._spare, self._spare_pending = {}, None  # of the old capacity
+        self.drop_spare()  # of the old capacity
 
     def append(self, columns: Mapping[str, np.ndarray], pending: np.ndarray | None = None) -> None:
         """Add new firms (entrants); every field must be given."""
@@ -192,7 +191,8 @@ class FirmTable:
 
     def drop_spare(self) -> None:
         """Free the buffers ``compact`` writes into (a finished run compacts no more); the state is untouched."""
-        self._spare, self._spare_pending = {}, None
+        self._spare: dict[str, np.ndarray] = {}
+        self._spare_pending: np.ndarray | None = None
 
     def rows(self, selection: slice) -> FirmTable:
         """Return a table of the rows ``selection`` whose columns are views into this one (no copy).
