@@ -56,10 +56,17 @@ class FirmDraws:
         if len(uids) == 0:
             return np.empty((0,) if width == 1 else (0, width))
         size = int(uids.max()) + 1
-        buffer = _scratch_buffer(size * width)
-        block = buffer if width == 1 else buffer.reshape(size, width)
+        block = self._fill(purpose, size * width, draw)
+        return np.take(block if width == 1 else block.reshape(size, width), uids, axis=0)
+
+    def _fill(self, purpose: str, size: int, draw: str) -> np.ndarray:
+        """The first ``size`` draws of ``purpose``'s generator (``draw`` a ``Generator`` method without parameters).
+
+        Written into the thread's reused buffer: valid until the next block is drawn.
+        """
+        block = _scratch_buffer(size)
         getattr(self.stream.keyed(self.step, purpose), draw)(out=block)
-        return np.take(block, uids, axis=0)
+        return block
 
     def uniform(self, purpose: str, uids: np.ndarray, width: int = 1) -> np.ndarray:
         """Uniforms on [0, 1) for the firms ``uids``: shape (n,), or (n, width) with ``width`` per firm."""
@@ -119,7 +126,7 @@ class FirmDraws:
         taken = np.clip(sold, 0, width)  # a firm's values from the block: entries uid * width + 0, 1, ...
         seller_uids = uids[sellers]
         size = int(seller_uids.max()) + 1
-        block = self.stream.keyed(self.step, purpose).random(out=_scratch_buffer(size * width))
+        block = self._fill(purpose, size * width, "random")
         firsts = np.cumsum(taken) - taken  # where each firm's values start among all the block's values taken
         at = np.repeat(seller_uids * width - firsts, taken) + np.arange(int(firsts[-1] + taken[-1]))
         owner = np.repeat(np.arange(len(sellers)), taken)
