@@ -43,7 +43,7 @@ def time_runs(runs: int, n_firms: float | None) -> tuple[list[float], list[float
 def peak_memory_mb() -> tuple[float, float]:
     """Peak memory of one run in a fresh process: (process peak RSS, Python allocations traced during the run)."""
     code = (
-        "import resource, tracemalloc\n"
+        "import pathlib, resource, tracemalloc\n"
         "from zgcsim.model.park import ParkModel\nfrom zgcsim.inputs.seeds import replicate_seed\n"
         "from zgcsim.inputs.scenario import resolve_scenario\n"
         "sc = resolve_scenario('action_plan')\ntracemalloc.start()\n"
@@ -51,8 +51,9 @@ def peak_memory_mb() -> tuple[float, float]:
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         # Linux carries ru_maxrss over fork and exec, so it can report this benchmark's own peak; VmHWM is the new
         # process's own high-water mark
-        "for line in open('/proc/self/status') if __import__('os').path.exists('/proc/self/status') else []:\n"
-        "    if line.startswith('VmHWM:'):\n        peak = int(line.split()[1]) / 1024\n"
+        "status = pathlib.Path('/proc/self/status')\n"
+        "if status.exists():\n"
+        "    peak = next(int(l.split()[1]) for l in status.read_text().splitlines() if l.startswith('VmHWM:')) / 1024\n"
         "print(tracemalloc.get_traced_memory()[1] / 2**20, peak)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
