@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from zgcsim.errors import UserInputError
 from zgcsim.running import atomic
 
 
@@ -40,6 +41,19 @@ def test_a_staged_folder_replaces_the_old_one_only_when_complete(tmp_path):
     with atomic.staged_folder(out) as staging:
         (staging / "b.txt").write_text("third")
     assert [p.name for p in out.iterdir()] == ["b.txt"]
+
+
+def test_a_staged_folder_never_replaces_the_current_folder_or_one_that_holds_it(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    (work / "inside").mkdir(parents=True)
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work / "inside")
+    for out in (work / "inside", work, "", ".", ".."):  # an empty path is the current folder
+        with pytest.raises(UserInputError, match="current folder or holds it"), atomic.staged_folder(out) as staging:
+            (staging / "a.txt").write_text("never")
+    assert (work / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in work.iterdir()) == ["inside", "notes.txt"]
+    assert list((work / "inside").iterdir()) == []
 
 
 # Writes that need not go through the atomic writer, each with its reason: files inside a folder that is staged

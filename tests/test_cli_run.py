@@ -50,6 +50,18 @@ def test_existing_results_folder_is_not_overwritten(results, capsys):
     assert len(err) == 1 and "--force" in err[0]
 
 
+def test_force_never_replaces_the_current_folder(tmp_path, monkeypatch, capsys):
+    """``--out ''`` or ``--out .`` with ``--force`` names the folder the user works in: refused before any run."""
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for out in ("", ".", str(tmp_path)):
+        assert main(["run", "--replicates", "1", "--workers", "1", "--out", out, "--force", "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "current folder" in err[0], err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 def test_bad_scenario_gives_one_line_and_no_folder(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[levers.rd_super_deductoin]\nvalues = { 2018-01-01 = 0.75 }\n', encoding="utf-8")

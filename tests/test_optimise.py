@@ -180,6 +180,16 @@ def test_bad_input_is_one_line_and_writes_nothing(argv, needle, tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
+def test_force_never_empties_the_current_folder(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for out in ("", "."):  # an empty --out is the current folder
+        assert main(["optimise", "--budget", "1", "--out", out, "--force", "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "current folder" in err[0], err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
 KILLED_SEARCH = """
 import sys
 sys.path.insert(0, {tests!r})

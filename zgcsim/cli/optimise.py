@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -36,6 +35,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     from zgcsim.inputs.levers import BY_NAME
     from zgcsim.inputs.scenario import closest, resolve_scenario
     from zgcsim.inputs.targets import load_targets
+    from zgcsim.running import atomic
     from zgcsim.running.lock import folder_lock
 
     check_range(args.budget, "--budget", 1, 1_000_000)
@@ -77,7 +77,7 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     )
     with folder_lock(out):
         if args.force and out.exists():
-            shutil.rmtree(out)
+            atomic.remove_replaced(out)
         if out.exists() and any(out.iterdir()) and not (out / "store").is_dir():
             raise UserInputError(
                 "holds files but no search store; choose another --out or pass --force", path=out, key="--out"

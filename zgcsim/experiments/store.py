@@ -30,7 +30,6 @@ import hashlib
 import json
 import platform
 import re
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -159,11 +158,7 @@ class ResultStore:
                     key="--out",
                 )
             if force:
-                if Path.cwd().resolve().is_relative_to(root.resolve()):
-                    raise UserInputError(
-                        "is the current folder or holds it; --force will not empty it", path=root, key="--out"
-                    )
-                shutil.rmtree(root)
+                atomic.remove_replaced(root)
             else:
                 found = read_manifest(root)
                 differences = _mismatch(found, identity)

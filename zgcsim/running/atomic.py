@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from zgcsim.errors import UserInputError
+
 TEMPORARY_PREFIX = ".tmp-"
 FILE_MODE = 0o644
 
@@ -67,6 +69,22 @@ def write_csv(path: str | Path, table: pd.DataFrame) -> Path:
     return write_with(path, lambda tmp: table.to_csv(tmp, index=False), suffix=".csv")
 
 
+def check_replaceable(folder: str | Path, key: str = "--out") -> None:
+    """Refuse to replace ``folder`` if it is the current folder or holds it (an empty ``--out`` is the current folder).
+
+    Raises:
+        UserInputError: replacing ``folder`` would delete the folder the user works in.
+    """
+    if Path.cwd().resolve().is_relative_to(Path(folder).resolve()):
+        raise UserInputError("is the current folder or holds it; --force will not empty it", path=folder, key=key)
+
+
+def remove_replaced(folder: str | Path, key: str = "--out") -> None:
+    """Delete a folder the user chose to replace (``--force``), after ``check_replaceable``."""
+    check_replaceable(folder, key)
+    shutil.rmtree(folder)
+
+
 @contextmanager
 def staged_folder(out: str | Path) -> Iterator[Path]:
     """Build a folder beside ``out`` and swap it into place when the block ends without an error.
@@ -76,14 +94,19 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
 
     Yields:
         The staging folder to fill.
+
+    Raises:
+        UserInputError: ``out`` exists and is the current folder or holds it (checked before the block runs).
     """
     out = Path(out)
+    if out.exists():
+        check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         yield staging
         if out.exists():
-            shutil.rmtree(out)
+            remove_replaced(out)
         os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

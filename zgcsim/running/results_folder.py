@@ -142,6 +142,8 @@ def prepare_output(out: Path, force: bool) -> None:
         raise UserInputError("exists and is not a folder", path=out, key="--out")
     if out.exists() and any(out.iterdir()) and not force:
         raise UserInputError("already holds results; choose another --out or pass --force", path=out, key="--out")
+    if out.exists():
+        atomic.check_replaceable(out)  # the results replace the folder: never the one the user works in
 
 
 def write_results(
