@@ -118,11 +118,7 @@ def write_outputs(out: Path, result: SearchResult, spec: SearchSpec, extra: dict
     atomic.write_text(out / "least_cost.csv", result.least_cost.to_csv(index=False))
     folder = out / POINTS
     written: list[Path] = []
-    if folder.exists():
-        import shutil
-
-        shutil.rmtree(folder)
-    with atomic.staged_folder(folder) as staging:
+    with atomic.staged_folder(folder) as staging:  # replaces the old points only once the new ones are complete
         for _, row in table.iterrows():
             path = staging / f"{row['point']}.toml"
             atomic.write_text(path, point_scenario(row, row["point"], spec, folder))
